@@ -1,0 +1,1 @@
+"""Accounts: users with collar numbers, ranks, teams and districts; roles as groups; API tokens."""

@@ -1,0 +1,1 @@
+"""Geography: force areas (districts, neighbourhoods, beats, statistical areas) and the gazetteer."""

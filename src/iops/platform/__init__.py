@@ -1,0 +1,1 @@
+"""Platform: base models, events, demo-data registry, the UI shell and health checks."""
