@@ -144,10 +144,6 @@ DATABASES = {
 }
 # Under ASGI every request runs in a thread of its own, so a persistent connection (CONN_MAX_AGE) is
 # never reused and each request pays for a new one; a pool per web process is reused (psycopg_pool).
-# Server-side parameter binding lets PostgreSQL prepare the statements a process repeats (every
-# incident insert looks the same), saving parse and plan time on the busiest writes.
-if _env_bool("IOPS_DB_SERVER_BINDING", default=True):
-    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 # IOPS_DB_POOL=1 turns it on for a server; tests and commands keep plain connections.
 if _env_bool("IOPS_DB_POOL"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -173,7 +173,7 @@ def _rows(sql: str, params: list[Any], *, settings: str = "") -> list[tuple[Any,
     """Rows of one query sent with its planner settings in the same message.
 
     A client-side binding cursor, whatever the connection's default: several statements in one
-    message cannot be a prepared statement (``IOPS_DB_SERVER_BINDING``)."""
+    message cannot be sent with server-side parameters."""
     connection.ensure_connection()
     with psycopg.ClientCursor(connection.connection) as cursor:
         cursor.execute(settings + _INDEX_ONLY + sql + _AFTER, params)
