@@ -196,11 +196,11 @@ def inner() -> int:
         f"  set-up: migrations, demo geography and users, {UNITS} units ({time.monotonic() - started:.0f} s)"
     )
     print_machine(lambda line: print(f"  {line}"))
-    with iops_server(extra_env={"IOPS_DB_POOL": os.environ.get("IOPS_DB_POOL", "1")}) as server:
+    with iops_server(extra_env={"IOPS_DB_POOL": os.environ.get("IOPS_DB_POOL", "0")}) as server:
         host, port = server.host, server.port
         print(
             f"  server: iops run on {host}:{port}, {web_workers()} uvicorn workers (one LISTEN connection each), "
-            f"database pool {'on' if os.environ.get('IOPS_DB_POOL', '1') == '1' else 'off'}"
+            f"database pool {'on' if os.environ.get('IOPS_DB_POOL', '0') == '1' else 'off'}"
         )
         load_before = load_line()
         streams, changes, connected = asyncio.run(_run(host, port, token, units))

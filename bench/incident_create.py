@@ -363,12 +363,13 @@ def inner() -> int:
         f"  set-up: migrations, demo geography and users, {len(bodies)} distinct calls ({time.monotonic() - started:.0f} s)"
     )
     print_machine(lambda line: print(f"  {line}"))
-    pool = os.environ.get("IOPS_DB_POOL", "1")
+    pool = os.environ.get("IOPS_DB_POOL", "0")
     with iops_server(extra_env={"IOPS_DB_POOL": pool}) as server:
         host, port = server.host, server.port
         print(
             f"  server: iops run on {host}:{port}, {web_workers()} uvicorn workers, no background worker, "
-            f"database connection pool {'on (IOPS_DB_POOL=1)' if pool == '1' else 'off'}"
+            f"{os.environ.get('IOPS_WEB_THREADS', '8')} threads each with its own connection"
+            + (", psycopg pool (IOPS_DB_POOL=1)" if pool == "1" else "")
         )
         load_before = load_line()
         warm_up, _ = asyncio.run(_phase(host, port, token, bodies, WARM_UP_SECONDS, RATE, measure=True))

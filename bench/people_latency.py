@@ -12,8 +12,8 @@ typing slips, nicknames and other spellings, swapped names, one word with a date
 Prints the load time, the latency percentiles, throughput, recall, and the machine, then drops the
 database. ``python -m bench people_latency``; ``IOPS_BENCH_PEOPLE`` sets the population (default
 1,000,000), ``IOPS_BENCH_REQUESTS`` the measured requests (default 4,000), ``IOPS_BENCH_WORKERS``
-the web server processes (default 2, one per core; each runs requests in threads with a pool of
-``IOPS_BENCH_POOL_SIZE`` connections, default 8), ``IOPS_BENCH_KEEP=1`` keeps the database and
+the web server processes (default 2, one per core; each answers from ``IOPS_BENCH_THREADS``
+threads, default 8, each with its own database connection), ``IOPS_BENCH_KEEP=1`` keeps the database and
 ``IOPS_BENCH_REUSE=1`` measures again on a kept one without loading it.
 """
 
@@ -47,7 +47,7 @@ PEOPLE = int(os.environ.get("IOPS_BENCH_PEOPLE", "1000000"))
 REQUESTS = int(os.environ.get("IOPS_BENCH_REQUESTS", "4000"))
 WARM_UP = 400
 WORKERS = int(os.environ.get("IOPS_BENCH_WORKERS", "2"))
-POOL_SIZE = int(os.environ.get("IOPS_BENCH_POOL_SIZE", "8"))
+THREADS = int(os.environ.get("IOPS_BENCH_THREADS", "8"))
 CHUNK = 20_000
 SAMPLE_EVERY = 40
 DUPLICATE_SHARE = 0.03
@@ -291,15 +291,8 @@ SERVER_LOG = Path(tempfile.gettempdir()) / "iops_people_latency_server.log"
 
 def _serve(port: int) -> subprocess.Popen[bytes]:
     # Errors are counted by the clients; the server's log goes to a file, summarised at the end.
-    # Under ASGI each request runs in a thread of its own, so persistent connections are never
-    # reused (and pile up); a pool per web process is (IOPS_DB_POOL, see settings).
-    env = {
-        **os.environ,
-        "IOPS_DB_POOL": "1",
-        "IOPS_DB_POOL_SIZE": str(POOL_SIZE),
-        "IOPS_CONN_MAX_AGE": "0",
-        "IOPS_LOG_LEVEL": "ERROR",
-    }
+    # Each web process answers from IOPS_WEB_THREADS threads, each keeping its connection (iops.asgi).
+    env = {**os.environ, "IOPS_WEB_THREADS": str(THREADS), "IOPS_LOG_LEVEL": "ERROR"}
     log = SERVER_LOG.open("wb")
     server = subprocess.Popen(
         [
@@ -391,7 +384,7 @@ def inner() -> int:
         print(f"  load {label}: {value:7.1f} s")
     print_machine()
     print(
-        f"server: uvicorn iops.asgi, {WORKERS} worker processes, database pool of {POOL_SIZE} each; "
+        f"server: uvicorn iops.asgi, {WORKERS} worker processes, {THREADS} threads each, each with its own connection; "
         f"{CLIENTS} clients in one process, keep-alive HTTP/1.1"
     )
     print(

@@ -142,9 +142,11 @@ DATABASES = {
         "TEST": {"NAME": os.environ.get("IOPS_TEST_DATABASE_NAME") or f"test_{_database.name}"},
     }
 }
-# Under ASGI every request runs in a thread of its own, so a persistent connection (CONN_MAX_AGE) is
-# never reused and each request pays for a new one; a pool per web process is reused (psycopg_pool).
-# IOPS_DB_POOL=1 turns it on for a server; tests and commands keep plain connections.
+# The web server (iops.asgi) answers ordinary requests from a fixed pool of IOPS_WEB_THREADS threads
+# per process, each keeping its connection (CONN_MAX_AGE); only async views (live streams) run on
+# the event loop, holding no connection. IOPS_DB_POOL=1 puts a psycopg pool under them
+# instead (for a server that serves Django's ASGI handler directly, which uses a thread per request).
+IOPS_WEB_THREADS = int(os.environ.get("IOPS_WEB_THREADS", "8"))
 if _env_bool("IOPS_DB_POOL"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {

@@ -130,7 +130,7 @@ role_panel(
     "break_glass_review",
     "Break-glass accesses to review",
     empty="There are no break-glass accesses waiting for review.",
-    links=[("Search the access log", "audit:search")],
+    links=[("Review break-glass accesses", "audit:break_glass")],
     order=111,
 )
 role_panel(

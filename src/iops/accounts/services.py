@@ -18,9 +18,12 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -658,13 +661,32 @@ def token_revoke(*, acting_user: User | None, token: ApiToken) -> ApiToken:
     return token
 
 
+def _permission_names() -> ArraySubquery:
+    """Every permission of a token's user, direct or through a role, as "app_label.codename"."""
+    owner = OuterRef("user_id")
+    return ArraySubquery(
+        Permission.objects.filter(Q(user=owner) | Q(group__user=owner))
+        .annotate(full_name=Concat("content_type__app_label", Value("."), "codename"))
+        .values("full_name")
+    )
+
+
 def token_authenticate(raw: str) -> User | None:
     """The active user a bearer token belongs to, or None. Records when the token was last used."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    # One round trip: the token, its user and the user's permissions (which Django would otherwise
+    # fetch in two more queries at the first permission check of the request).
+    token = (
+        ApiToken.objects.select_related("user")
+        .annotate(permission_names=_permission_names())
+        .filter(key_hash=hash_token(raw))
+        .first()
+    )
     if token is None or not token.is_usable:
         return None
+    # The cache ModelBackend.get_all_permissions fills on first use: the same set, already fetched.
+    token.user._perm_cache = set(token.permission_names)  # type: ignore[attr-defined]
     now = timezone.now()
     # Write last use at most once a minute: a busy client must not turn every read into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

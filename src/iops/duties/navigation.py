@@ -24,8 +24,6 @@ def _team_queues(request: HttpRequest) -> dict[str, Any] | None:
     from iops.duties.selectors import team_queue, teams_supervised_by
 
     teams = list(teams_supervised_by(request.user))  # type: ignore[arg-type]
-    if not teams:
-        return None
     now = timezone.now()
     queues = []
     for team in teams:
@@ -38,8 +36,9 @@ nav_item("Duties", "duties:mine", permission="duties.view_duty", order=10)
 home_panel(
     "my_duties", "duties/panels/my_duties.html", context=_my_duties, permission="duties.view_duty", order=5
 )
+# Named as the supervisor's placeholder panel in accounts, which this one replaces.
 home_panel(
-    "team_queues",
+    "team_queue",
     "duties/panels/team_queues.html",
     context=_team_queues,
     permission="duties.view_team_queue",

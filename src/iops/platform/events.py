@@ -55,6 +55,9 @@ def publish(topic: str, payload: dict[str, Any]) -> None:
     _pending().add(channel_for(topic), body)
 
 
+_NOTIFY_SLICE = 500
+
+
 class _PendingNotifications:
     """The distinct notifications a transaction will send once it commits."""
 
@@ -68,9 +71,12 @@ class _PendingNotifications:
         items, self.items = list(self.items), {}
         if not items:
             return
-        calls = ", ".join(["pg_notify(%s, %s)"] * len(items))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {calls}", [value for pair in items for value in pair])
+            # A select list holds at most 1664 entries, so a big transaction sends in slices.
+            for start in range(0, len(items), _NOTIFY_SLICE):
+                chunk = items[start : start + _NOTIFY_SLICE]
+                calls = ", ".join(["pg_notify(%s, %s)"] * len(chunk))
+                cursor.execute(f"SELECT {calls}", [value for pair in chunk for value in pair])
 
 
 def _pending() -> _PendingNotifications:

@@ -362,6 +362,27 @@ def test_a_token_authenticates_its_owner_and_is_stored_only_as_a_hash() -> None:
     assert stored.last_used_at is not None
 
 
+def test_a_token_user_carries_exactly_the_permissions_of_its_roles_and_grants(
+    django_assert_num_queries: Any,
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    user = user_create(
+        acting_user=None, username="tokenuser", password=None, roles=[Role.CALL_HANDLER, Role.DISPATCHER]
+    )
+    user.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    _, raw = token_create(acting_user=None, user=user)
+    token_authenticate(raw)  # first use writes last_used_at
+
+    with django_assert_num_queries(1):
+        authenticated = token_authenticate(raw)
+        assert authenticated is not None
+        granted = authenticated.get_all_permissions()
+        assert authenticated.has_perm("audit.view_auditentry")
+    assert granted == User.objects.get(pk=user.pk).get_all_permissions()
+    assert "audit.view_auditentry" in granted and len(granted) > 1
+
+
 @pytest.mark.parametrize("raw", ["", "nonsense", "iops_not-a-real-token"])
 def test_unknown_tokens_authenticate_nobody(raw: str) -> None:
     assert token_authenticate(raw) is None

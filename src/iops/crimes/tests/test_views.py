@@ -29,6 +29,20 @@ def local(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def test_a_crime_related_incident_page_leads_to_the_recording_decision(
+    handler, investigator, registrar
+) -> None:
+    incident = crime_incident(handler, opened_at=timezone.now() - timedelta(hours=3))
+    record_link = f'href="/crimes/new/?incident={incident.pk}"'
+    rationale_link = f'href="/crimes/registrar/incidents/{incident.pk}/rationale/"'
+
+    seen_by_investigator = signed_in(investigator).get(f"/incidents/{incident.pk}/").content.decode()
+    assert record_link in seen_by_investigator and rationale_link not in seen_by_investigator
+
+    seen_by_registrar = signed_in(registrar).get(f"/incidents/{incident.pk}/").content.decode()
+    assert rationale_link in seen_by_registrar
+
+
 def test_record_a_crime_from_an_incident_prefilled(handler, investigator) -> None:
     incident = crime_incident(handler, opened_at=timezone.now() - timedelta(hours=3))
     victim = person("Ola", "Nowak")
