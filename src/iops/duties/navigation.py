@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from iops.accounts.choices import Role
+from iops.accounts.panels import request_roles
 from iops.platform.shell import home_panel, nav_item
 
 PANEL_LIMIT = 10
@@ -24,6 +26,8 @@ def _team_queues(request: HttpRequest) -> dict[str, Any] | None:
     from iops.duties.selectors import team_queue, teams_supervised_by
 
     teams = list(teams_supervised_by(request.user))  # type: ignore[arg-type]
+    if not teams and Role.SUPERVISOR.value not in request_roles(request):
+        return None  # e.g. an inspector, whose backlog panel covers more than a team
     now = timezone.now()
     queues = []
     for team in teams:
