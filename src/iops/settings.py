@@ -147,6 +147,10 @@ DATABASES = {
 # the event loop, holding no connection. IOPS_DB_POOL=1 puts a psycopg pool under them
 # instead (for a server that serves Django's ASGI handler directly, which uses a thread per request).
 IOPS_WEB_THREADS = int(os.environ.get("IOPS_WEB_THREADS", "8"))
+# gc.set_threshold for web processes (iops.asgi); Python's default is 700, 10, 10.
+IOPS_GC_THRESHOLDS = tuple(
+    int(part) for part in os.environ.get("IOPS_GC_THRESHOLDS", "50000,20,100").split(",")
+)
 if _env_bool("IOPS_DB_POOL"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {
