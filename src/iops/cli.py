@@ -18,6 +18,7 @@ from typing import Any
 
 EXIT_DATABASE = 2
 EXIT_USAGE = 64
+EXIT_CONFIGURATION = 78  # sysexits EX_CONFIG
 
 
 def _say(message: str) -> None:
@@ -32,6 +33,8 @@ def _fail(message: str, code: int = 1) -> None:
 def setup_django() -> None:
     """Find or start the database, then set Django up. Database problems exit with one line."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iops.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
     from iops.platform.database import DatabaseUnavailable, database_url
 
     try:
@@ -41,6 +44,8 @@ def setup_django() -> None:
         django.setup()
     except DatabaseUnavailable as error:
         _fail(str(error), EXIT_DATABASE)
+    except ImproperlyConfigured as error:
+        _fail(f"configuration: {error}", EXIT_CONFIGURATION)
     _check_connection()
 
 

@@ -13,6 +13,8 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from iops.platform.database import data_dir, database_url, parse_database_url
 
 
@@ -21,6 +23,34 @@ def _env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """A whole-number setting; a wrong value stops start-up with one line naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
+
+
+def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers, as many as the default has."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != len(default) or not all(part.isdigit() for part in parts):
+        example = ",".join(str(number) for number in default)
+        raise ImproperlyConfigured(
+            f"{name} must be {len(default)} whole numbers separated by commas (e.g. {example}), not {value!r}."
+        )
+    return tuple(int(part) for part in parts)
 
 
 def _secret_key() -> str:
@@ -137,7 +167,7 @@ DATABASES = {
         "HOST": _database.host,
         "PORT": _database.port,
         "OPTIONS": _database.options,
-        "CONN_MAX_AGE": int(os.environ.get("IOPS_CONN_MAX_AGE", "60")),
+        "CONN_MAX_AGE": _env_int("IOPS_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": os.environ.get("IOPS_TEST_DATABASE_NAME") or f"test_{_database.name}"},
     }
@@ -146,16 +176,14 @@ DATABASES = {
 # per process, each keeping its connection (CONN_MAX_AGE); only async views (live streams) run on
 # the event loop, holding no connection. IOPS_DB_POOL=1 puts a psycopg pool under them
 # instead (for a server that serves Django's ASGI handler directly, which uses a thread per request).
-IOPS_WEB_THREADS = int(os.environ.get("IOPS_WEB_THREADS", "8"))
+IOPS_WEB_THREADS = _env_int("IOPS_WEB_THREADS", 8, minimum=1)
 # gc.set_threshold for web processes (iops.asgi); Python's default is 700, 10, 10.
-IOPS_GC_THRESHOLDS = tuple(
-    int(part) for part in os.environ.get("IOPS_GC_THRESHOLDS", "50000,20,100").split(",")
-)
+IOPS_GC_THRESHOLDS = _env_ints("IOPS_GC_THRESHOLDS", (50000, 20, 100))
 if _env_bool("IOPS_DB_POOL"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": 2,
-        "max_size": int(os.environ.get("IOPS_DB_POOL_SIZE", "10")),
+        "max_size": _env_int("IOPS_DB_POOL_SIZE", 10, minimum=1),
         "timeout": 10,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -183,7 +211,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("IOPS_LOCKOUT_MINUTES", "30")))
+AXES_COOLOFF_TIME = timedelta(minutes=_env_int("IOPS_LOCKOUT_MINUTES", 30, minimum=1))
 # The five failures each say "wrong password"; the sixth attempt gets the lockout page (see
 # iops/accounts/lockout.py). Attempts while locked do not restart the cool-off, so "try again in 30
 # minutes" stays true.
@@ -196,7 +224,7 @@ AXES_HTTP_RESPONSE_CODE = 403
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Sessions end after this long without a request (a shared control-room terminal left signed in).
-IOPS_IDLE_TIMEOUT_SECONDS = int(os.environ.get("IOPS_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
+IOPS_IDLE_TIMEOUT_SECONDS = _env_int("IOPS_IDLE_TIMEOUT_SECONDS", 30 * 60, minimum=60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -15,7 +15,6 @@ def _listening(topic: str) -> psycopg.Connection:
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    params.pop("server_side_binding", None)
     listener = psycopg.connect(**params, autocommit=True)
     listener.execute(f'LISTEN "{events.channel_for(topic)}"')
     return listener
