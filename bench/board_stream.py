@@ -2,7 +2,7 @@
 
 DESIGN section 8. A throwaway database on the ``DATABASE_URL`` server gets the migrations, the demo
 geography and users and 20 units; ``iops run`` serves it as on this machine (its web workers,
-default 2, each with its one LISTEN connection for the event streams). This process opens 500
+default twice the cores, each with its one LISTEN connection for the event streams). This process opens 500
 event streams (``GET /api/v1/events`` with a dispatcher's bearer token, as 500 boards would), waits
 until every one has said ``ready``, then makes changes through the API, one every
 ``IOPS_BENCH_INTERVAL`` seconds: a unit's status (available <-> refreshment) by
@@ -14,7 +14,7 @@ arrival relative to the API's answer is shown too.
 Prints p50/p95/p99 over every delivery, the slowest change's p95, events missed, the set-up and the
 machine, and PASS or FAIL; the database is dropped afterwards. The streams are plain asyncio sockets
 (HTTP/1.1, chunked), no client library. Run ``python -m bench board_stream``. Environment:
-IOPS_BENCH_STREAMS (500), IOPS_BENCH_CHANGES (40), IOPS_BENCH_INTERVAL (0.5), IOPS_WEB_WORKERS (2).
+IOPS_BENCH_STREAMS (500), IOPS_BENCH_CHANGES (40), IOPS_BENCH_INTERVAL (0.5), IOPS_WEB_WORKERS (twice the cores).
 """
 
 from __future__ import annotations

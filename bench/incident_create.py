@@ -2,7 +2,7 @@
 
 DESIGN section 8. A throwaway database on the ``DATABASE_URL`` server gets the migrations, the demo
 geography and users; then ``iops run`` serves it as it would on this machine (its web workers,
-``IOPS_WEB_WORKERS``, default 2; no worker, no demo), and 50 concurrent clients POST
+``IOPS_WEB_WORKERS``, default twice the cores; no worker, no demo), and 50 concurrent clients POST
 ``/api/v1/incidents`` with an inline 999 call (a raw AML message), opening category, qualifiers,
 THRIVE and a grade, as a call handler's bearer token, in one request each.
 
@@ -15,7 +15,7 @@ then runs the 50 clients flat out for 10 s to show the server's capacity, for in
 
 Prints throughput, p50/p95/p99, errors, the server set-up and the machine, and PASS or FAIL; the
 database is dropped afterwards. Run ``python -m bench incident_create``. Environment: IOPS_BENCH_RATE
-(200), IOPS_BENCH_CLIENTS (50), IOPS_BENCH_SECONDS (30), IOPS_WEB_WORKERS (2), IOPS_BENCH_KEEP=1.
+(200), IOPS_BENCH_CLIENTS (50), IOPS_BENCH_SECONDS (30), IOPS_WEB_WORKERS (twice the cores), IOPS_WEB_THREADS (4), IOPS_BENCH_KEEP=1.
 
 Helpers here (a scratch ``iops run`` server, the HTTP client, percentiles) are shared with
 ``board_stream``.
@@ -67,7 +67,9 @@ def free_port() -> int:
 
 
 def web_workers() -> int:
-    return int(os.environ.get("IOPS_WEB_WORKERS", "2"))
+    from iops.cli import DEFAULT_WEB_WORKERS
+
+    return int(os.environ.get("IOPS_WEB_WORKERS", str(DEFAULT_WEB_WORKERS)))
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,7 @@ def inner() -> int:
         host, port = server.host, server.port
         print(
             f"  server: iops run on {host}:{port}, {web_workers()} uvicorn workers, no background worker, "
-            f"{os.environ.get('IOPS_WEB_THREADS', '8')} threads each with its own connection"
+            f"{os.environ.get('IOPS_WEB_THREADS', '4')} threads each with its own connection"
             + (", psycopg pool (IOPS_DB_POOL=1)" if pool == "1" else "")
         )
         load_before = load_line()

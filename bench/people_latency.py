@@ -12,8 +12,8 @@ typing slips, nicknames and other spellings, swapped names, one word with a date
 Prints the load time, the latency percentiles, throughput, recall, and the machine, then drops the
 database. ``python -m bench people_latency``; ``IOPS_BENCH_PEOPLE`` sets the population (default
 1,000,000), ``IOPS_BENCH_REQUESTS`` the measured requests (default 4,000), ``IOPS_BENCH_WORKERS``
-the web server processes (default 2, one per core; each answers from ``IOPS_BENCH_THREADS``
-threads, default 8, each with its own database connection), ``IOPS_BENCH_KEEP=1`` keeps the database and
+the web server processes (default twice the cores, as ``iops run``; each answers from
+``IOPS_BENCH_THREADS`` threads, default 4, each with its own database connection), ``IOPS_BENCH_KEEP=1`` keeps the database and
 ``IOPS_BENCH_REUSE=1`` measures again on a kept one without loading it.
 """
 
@@ -46,8 +46,8 @@ CLIENTS = 8
 PEOPLE = int(os.environ.get("IOPS_BENCH_PEOPLE", "1000000"))
 REQUESTS = int(os.environ.get("IOPS_BENCH_REQUESTS", "4000"))
 WARM_UP = 400
-WORKERS = int(os.environ.get("IOPS_BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("IOPS_BENCH_THREADS", "8"))
+WORKERS = int(os.environ.get("IOPS_BENCH_WORKERS", str(2 * (os.cpu_count() or 1))))
+THREADS = int(os.environ.get("IOPS_BENCH_THREADS", "4"))
 CHUNK = 20_000
 SAMPLE_EVERY = 40
 DUPLICATE_SHARE = 0.03

@@ -19,6 +19,9 @@ from typing import Any
 EXIT_DATABASE = 2
 EXIT_USAGE = 64
 EXIT_CONFIGURATION = 78  # sysexits EX_CONFIG
+# Web server processes: twice the cores. Each runs Python under one GIL, so a second process per
+# core keeps the core busy while the first waits on PostgreSQL; more only adds switching (ADR 6).
+DEFAULT_WEB_WORKERS = max(2, 2 * (os.cpu_count() or 1))
 
 
 def _say(message: str) -> None:
@@ -218,6 +221,17 @@ def cmd_run(args: argparse.Namespace) -> None:
 Handler = Callable[[argparse.Namespace], None]
 
 
+def _positive(value: str) -> int:
+    """A whole number of at least 1, for argparse (which applies it to string defaults too)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iops",
@@ -239,9 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=int,
-        default=int(os.environ.get("IOPS_WEB_WORKERS", "2")),
-        help="web server processes (default 2)",
+        type=_positive,
+        default=os.environ.get("IOPS_WEB_WORKERS", str(DEFAULT_WEB_WORKERS)),
+        help=f"web server processes (default IOPS_WEB_WORKERS or twice the cores: {DEFAULT_WEB_WORKERS})",
     )
     run.add_argument("--no-demo", action="store_true", help="do not add demo data to an empty database")
     run.add_argument(

@@ -176,7 +176,7 @@ DATABASES = {
 # per process, each keeping its connection (CONN_MAX_AGE); only async views (live streams) run on
 # the event loop, holding no connection. IOPS_DB_POOL=1 puts a psycopg pool under them
 # instead (for a server that serves Django's ASGI handler directly, which uses a thread per request).
-IOPS_WEB_THREADS = _env_int("IOPS_WEB_THREADS", 8, minimum=1)
+IOPS_WEB_THREADS = _env_int("IOPS_WEB_THREADS", 4, minimum=1)
 # gc.set_threshold for web processes (iops.asgi); Python's default is 700, 10, 10.
 IOPS_GC_THRESHOLDS = _env_ints("IOPS_GC_THRESHOLDS", (50000, 20, 100))
 if _env_bool("IOPS_DB_POOL"):
