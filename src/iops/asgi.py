@@ -5,8 +5,9 @@ database connection belongs to a thread, opens (or borrows from a pool) a connec
 request too. That is the right shape for a long-lived server-sent event stream, an async view
 that waits on the event loop and holds no connection, and the wrong one for a short request such
 as taking a call, which must be cheap. So requests whose view is async go to the ASGI handler;
-the rest go to Django's WSGI handler run by a fixed pool of threads (a2wsgi), each keeping its
-connection open between requests (``CONN_MAX_AGE``). See docs/adr/0006-serving-requests.md.
+the rest go to Django's WSGI handler run by a fixed pool of threads (``platform.wsgi_threads``),
+each keeping its connection open between requests (``CONN_MAX_AGE``). See
+docs/adr/0006-serving-requests.md.
 """
 
 from __future__ import annotations
@@ -18,15 +19,16 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iops.settings")
 
-from a2wsgi import WSGIMiddleware
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 from django.urls import Resolver404, get_resolver
 
+from iops.platform.wsgi_threads import ThreadedWSGI
+
 streaming = get_asgi_application()
-threaded = WSGIMiddleware(get_wsgi_application(), workers=settings.IOPS_WEB_THREADS)
+threaded = ThreadedWSGI(get_wsgi_application(), threads=settings.IOPS_WEB_THREADS)
 
 # Garbage collection: what is loaded by now lives as long as the process, so the collector stops
 # looking at it (freeze), and it runs its young generations less often. A full collection walks

@@ -175,18 +175,27 @@ def audit_record(
     return entry
 
 
+_DRAFT_DEFAULTS: dict[str, Any] = {
+    "record_type": "",
+    "record_id": "",
+    "purpose": "",
+    "recipient": "",
+    "detail": None,
+    "break_glass": False,
+}
+
+
+def audit_entries(*drafts: dict[str, Any]) -> list[AuditEntry]:
+    """Entries checked and ready to write, not yet saved: for a service that sends its rows in one
+    ``Batch`` (the entries go in the same query, so in the same transaction, as the rows they
+    record). Each draft takes ``audit_record``'s keyword arguments."""
+    return [_entry(**{**_DRAFT_DEFAULTS, **draft}) for draft in drafts]
+
+
 def audit_records(*drafts: dict[str, Any]) -> list[AuditEntry]:
     """Several entries, about any records, in one INSERT (a service that creates a call and the
     incident it opens logs both at once). Each draft takes ``audit_record``'s keyword arguments."""
-    defaults: dict[str, Any] = {
-        "record_type": "",
-        "record_id": "",
-        "purpose": "",
-        "recipient": "",
-        "detail": None,
-        "break_glass": False,
-    }
-    entries = [_entry(**{**defaults, **draft}) for draft in drafts]
+    entries = audit_entries(*drafts)
     return AuditEntry.objects.bulk_create(entries) if entries else []
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import jellyfish
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db.models import Case, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Func, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Length
 
 from iops.audit.access import get_or_not_found
@@ -46,10 +46,13 @@ def _force_id(force_id: int | None) -> int:
 
 # Placing a point in its beat happens on every incident a call handler opens, so each process
 # keeps the areas of a kind in a grid index instead of reading every candidate's polygon from the
-# database each time. Boundaries change rarely (an import); an index is rebuilt at most a minute
-# after a change made by another process, and at once after one made by this process.
+# database each time. Boundaries change rarely (an import). Once a minute a process asks whether
+# the areas of a kind have changed (their count and latest update, one cheap query) and rebuilds
+# the index only if they have; a change made by this process drops the index at once. Rebuilding
+# every minute regardless held up the requests of a busy process for a few hundred milliseconds.
 AREA_INDEX_SECONDS = 60.0
-_area_indexes: dict[tuple[int, str], tuple[float, PolygonIndex[int], dict[int, Area]]] = {}
+_AreaVersion = tuple[int, Any]
+_area_indexes: dict[tuple[int, str], tuple[float, _AreaVersion, PolygonIndex[int], dict[int, Area]]] = {}
 _area_indexes_lock = threading.Lock()
 
 
@@ -59,12 +62,24 @@ def forget_area_indexes() -> None:
         _area_indexes.clear()
 
 
+def _area_version(force_id: int, kind: str) -> _AreaVersion:
+    found = Area.objects.filter(force_id=force_id, kind=kind).aggregate(
+        count=Count("id"), latest=Max("updated_at")
+    )
+    return found["count"], found["latest"]
+
+
 def _area_index(force_id: int, kind: str) -> tuple[PolygonIndex[int], dict[int, Area]]:
     key = (force_id, kind)
     now = time.monotonic()
     cached = _area_indexes.get(key)
     if cached is not None and now - cached[0] < AREA_INDEX_SECONDS:
-        return cached[1], cached[2]
+        return cached[2], cached[3]
+    version = _area_version(force_id, kind)
+    if cached is not None and cached[1] == version:
+        with _area_indexes_lock:
+            _area_indexes[key] = (now, *cached[1:])
+        return cached[2], cached[3]
     areas = list(
         Area.objects.filter(force_id=force_id, kind=kind)
         .select_related("district", "parent")
@@ -73,7 +88,7 @@ def _area_index(force_id: int, kind: str) -> tuple[PolygonIndex[int], dict[int, 
     index: PolygonIndex[int] = PolygonIndex((area.pk, area.geometry) for area in areas)
     by_id = {area.pk: area for area in areas}
     with _area_indexes_lock:
-        _area_indexes[key] = (now, index, by_id)
+        _area_indexes[key] = (now, version, index, by_id)
     return index, by_id
 
 

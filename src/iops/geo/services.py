@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from iops.accounts.models import District
 from iops.audit.choices import Action
@@ -286,6 +287,7 @@ def boundaries_import(
             )
         to_create: list[Area] = []
         to_update: list[Area] = []
+        now = timezone.now()
         for feature in features:
             parent = parents.get(feature.code)
             district: District | None
@@ -305,6 +307,7 @@ def boundaries_import(
             area.min_lon, area.min_lat = feature.bbox.min_lon, feature.bbox.min_lat
             area.max_lon, area.max_lat = feature.bbox.max_lon, feature.bbox.max_lat
             area.source = source[:200]
+            area.updated_at = now  # bulk_update does not stamp it; area indexes notice changes by it
             (to_update if area.pk else to_create).append(area)
         Area.objects.bulk_create(to_create, batch_size=500)
         Area.objects.bulk_update(
@@ -320,6 +323,7 @@ def boundaries_import(
                 "max_lon",
                 "max_lat",
                 "source",
+                "updated_at",
             ],
             batch_size=500,
         )

@@ -23,10 +23,10 @@ from django.utils import timezone
 from iops.accounts.choices import TeamKind
 from iops.accounts.models import Team, User
 from iops.audit.choices import Action
-from iops.audit.services import audit_record, audit_records
+from iops.audit.services import audit_entries, audit_record
 from iops.duties.choices import Risk
 from iops.duties.models import Duty
-from iops.duties.services import duty_open
+from iops.duties.services import duty_open, duty_open_in
 from iops.geo.models import Address, Area
 from iops.geo.selectors import area_at
 from iops.incidents import codes
@@ -44,6 +44,7 @@ from iops.incidents.models import (
     ThriveAssessment,
 )
 from iops.platform import events
+from iops.platform.batch import Batch, reserve_ids
 from iops.platform.errors import Conflict, PermissionRefused, ValidationFailed
 
 # Qualifiers that make an obligation high-risk wherever they appear.
@@ -442,9 +443,10 @@ def _write_incident_and_call(
 ) -> tuple[Incident, Call]:
     """A new call and the incident it opens, with its first THRIVE and grade if given.
 
-    This is the control room's busiest write, so it is written flat: the incident row carries its
-    grade and clock from the start, the log lines and audit entries go in one INSERT each, and
-    nothing is read back that was just written. The rules are the same as ``thrive_record`` and
+    This is the control room's busiest write, so it is written flat: ids are reserved first, and
+    the incident (carrying its grade and clock from the start), the call, THRIVE, grade, log
+    lines, any crime recording duty and the audit entries go to PostgreSQL in one query, as one
+    transaction (``platform.batch``). The rules are the same as ``thrive_record`` and
     ``incident_grade`` apply to an incident already open.
     """
     place = plan.place or Place(
@@ -467,7 +469,10 @@ def _write_incident_and_call(
     if grade is not None:
         target = grade.attendance_target(rural=rural)
         due = reported + target if target is not None else None
-    incident = Incident.objects.create(
+    crime_related = category.crime_related
+    ids = reserve_ids(Incident, Call, Duty) if crime_related else reserve_ids(Incident, Call)
+    incident = Incident(
+        pk=ids[0],
         force_id=acting_user.force_id,
         opened_at=reported,
         opened_by=acting_user,
@@ -483,61 +488,75 @@ def _write_incident_and_call(
         beat=beat,
         district_id=beat.district_id if beat is not None else None,
         rural=rural,
-        crime_related=category.crime_related,
-        crime_related_at=reported if category.crime_related else None,
+        crime_related=crime_related,
+        crime_related_at=reported if crime_related else None,
         thrive_version=1 if answers is not None else 0,
         grade=grade.code if grade is not None else "",
         graded_at=now if grade is not None else None,
         attendance_due_at=due,
     )
-    call = Call.objects.create(
-        handler=acting_user, force_id=acting_user.force_id, incident=incident, **values
-    )
+    call = Call(pk=ids[1], handler=acting_user, force_id=acting_user.force_id, incident=incident, **values)
+    batch = Batch()
+    batch.insert([incident])
+    batch.insert([call])
     lines = [_opened_line(plan, call)]
     if answers is not None:
-        ThriveAssessment.objects.create(
-            incident=incident, version=1, assessed_by=acting_user, assessed_at=now, **answers
+        batch.insert(
+            [
+                ThriveAssessment(
+                    incident=incident, version=1, assessed_by=acting_user, assessed_at=now, **answers
+                )
+            ]
         )
         lines.append("THRIVE assessed (version 1).")
     if grade is not None:
-        GradeDecision.objects.create(
-            incident=incident,
-            version=1,
-            grade=grade.code,
-            thrive_version=1,
-            decided_by=acting_user,
-            decided_at=now,
-            attendance_due_at=due,
+        batch.insert(
+            [
+                GradeDecision(
+                    incident=incident,
+                    version=1,
+                    grade=grade.code,
+                    thrive_version=1,
+                    decided_by=acting_user,
+                    decided_at=now,
+                    attendance_due_at=due,
+                )
+            ]
         )
         lines.append(
             f"Graded {grade.name}" + (f"; attend by {timezone.localtime(due):%H:%M}." if due else ".")
         )
-    IncidentLogEntry.objects.bulk_create(
-        IncidentLogEntry(incident=incident, at=now, author=acting_user, kind=LogKind.SYSTEM, text=line)
-        for line in lines
+    batch.insert(
+        [
+            IncidentLogEntry(incident=incident, at=now, author=acting_user, kind=LogKind.SYSTEM, text=line)
+            for line in lines
+        ]
     )
-    if incident.crime_related:
-        _open_crime_recording_decision(incident, acting_user, new=True)
-    audit_records(
-        {
-            "actor": acting_user,
-            "action": Action.COLLECTION,
-            "operation": "incidents.call_create",
-            "record_type": "incidents.call",
-            "record_id": call.pk,
-            "purpose": "Call taking",
-        },
-        {
-            "actor": acting_user,
-            "action": Action.COLLECTION,
-            "operation": "incidents.incident_create",
-            "record_type": "incidents.incident",
-            "record_id": incident.pk,
-            "purpose": "Call taking",
-            "detail": {"call": call.pk},
-        },
+    if crime_related:
+        duty_open_in(batch, duty_id=ids[2], **_crime_recording_decision(incident, acting_user))
+    batch.insert(
+        audit_entries(
+            {
+                "actor": acting_user,
+                "action": Action.COLLECTION,
+                "operation": "incidents.call_create",
+                "record_type": "incidents.call",
+                "record_id": call.pk,
+                "purpose": "Call taking",
+            },
+            {
+                "actor": acting_user,
+                "action": Action.COLLECTION,
+                "operation": "incidents.incident_create",
+                "record_type": "incidents.incident",
+                "record_id": incident.pk,
+                "purpose": "Call taking",
+                "detail": {"call": call.pk},
+            },
+        )
     )
-    _changed(incident)
+    batch.publish("incidents.changed", {"id": incident.pk})
+    batch.run()
     return incident, call
 
 
@@ -656,14 +675,14 @@ def call_take(
     plan = _plan_incident(
         opening_category=opening_category, qualifiers=qualifiers, summary=summary, from_call=True
     )
-    with transaction.atomic():
-        incident, written = _write_incident_and_call(
-            acting_user,
-            plan,
-            values,
-            answers=_thrive_parts(answers) if answers is not None else None,
-            grade=chosen_grade if grade else None,
-        )
+    # One transaction without a BEGIN of its own: every row goes in the batch's single query.
+    incident, written = _write_incident_and_call(
+        acting_user,
+        plan,
+        values,
+        answers=_thrive_parts(answers) if answers is not None else None,
+        grade=chosen_grade if grade else None,
+    )
     return CallTaken(written, incident)
 
 
@@ -1124,36 +1143,34 @@ def recording_team_for(incident: Incident) -> Team | None:
     return team
 
 
-def _open_crime_recording_decision(
-    incident: Incident, acting_user: User | None, *, new: bool = False
-) -> Duty | None:
-    """Open the 24-hour duty once per incident; it is due 24 hours after the report.
-
-    ``new``: the incident was created in this transaction, so it cannot have one yet.
-    """
-    if not new:
-        existing = Duty.objects.filter(
-            kind=CRIME_RECORDING_DECISION.code,
-            subject_type__app_label="incidents",
-            subject_type__model="incident",
-            subject_id=str(incident.pk),
-        )
-        if existing.exists():
-            return None
+def _crime_recording_decision(incident: Incident, acting_user: User | None) -> dict[str, Any]:
+    """The arguments of ``duty_open`` for an incident's 24-hour crime recording decision."""
     team = recording_team_for(incident)
-    owner_user = None if team is not None else acting_user
     category = codes.opening_category(incident.opening_category)
-    return duty_open(
+    return {
+        "kind": CRIME_RECORDING_DECISION.code,
+        "title": f"Crime recording decision: incident {incident.reference}",
+        "subject": incident,
+        "subject_label": f"Incident {incident.reference} ({category.name})",
+        "owner_team": team,
+        "owner_user": None if team is not None else acting_user,
+        "opened_by": acting_user,
+        "opened_at": incident.opened_at,
+        "due_at": incident.opened_at + CRIME_RECORDING_DECISION.due_after,
+        "risk": _duty_risk(incident),
+        "rule": "Crime Recording Rules: decide within 24 hours of the report",
+        "tags": [qualifier_tag(code) for code in incident.qualifiers],
+    }
+
+
+def _open_crime_recording_decision(incident: Incident, acting_user: User | None) -> Duty | None:
+    """Open the 24-hour duty once per incident; it is due 24 hours after the report."""
+    existing = Duty.objects.filter(
         kind=CRIME_RECORDING_DECISION.code,
-        title=f"Crime recording decision: incident {incident.reference}",
-        subject=incident,
-        subject_label=f"Incident {incident.reference} ({category.name})",
-        owner_team=team,
-        owner_user=owner_user,
-        opened_by=acting_user,
-        opened_at=incident.opened_at,
-        due_at=incident.opened_at + CRIME_RECORDING_DECISION.due_after,
-        risk=_duty_risk(incident),
-        rule="Crime Recording Rules: decide within 24 hours of the report",
-        tags=[qualifier_tag(code) for code in incident.qualifiers],
+        subject_type__app_label="incidents",
+        subject_type__model="incident",
+        subject_id=str(incident.pk),
     )
+    if existing.exists():
+        return None
+    return duty_open(**_crime_recording_decision(incident, acting_user))

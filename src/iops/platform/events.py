@@ -44,15 +44,25 @@ def subscribe(topic: str, subscriber: Subscriber) -> None:
         _subscribers[topic].append(subscriber)
 
 
-def publish(topic: str, payload: dict[str, Any]) -> None:
-    """Tell in-process subscribers now, and listeners on PostgreSQL once the transaction commits."""
-    for subscriber in list(_subscribers.get(topic, [])):
-        subscriber(topic, payload)
+def subscribed(topic: str) -> bool:
+    """Whether an in-process subscriber listens to ``topic``."""
+    return bool(_subscribers.get(topic))
+
+
+def notification(topic: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """The channel and body of the NOTIFY that tells listeners of an event."""
     body = json.dumps({"topic": topic, **payload}, default=str, separators=(",", ":"))
     if len(body.encode()) > MAX_PAYLOAD_BYTES:
         logger.warning("event %s payload too large for NOTIFY; sending ids only", topic)
         body = json.dumps({"topic": topic, "truncated": True, "id": payload.get("id")}, default=str)
-    _pending().add(channel_for(topic), body)
+    return channel_for(topic), body
+
+
+def publish(topic: str, payload: dict[str, Any]) -> None:
+    """Tell in-process subscribers now, and listeners on PostgreSQL once the transaction commits."""
+    for subscriber in list(_subscribers.get(topic, [])):
+        subscriber(topic, payload)
+    _pending().add(*notification(topic, payload))
 
 
 _NOTIFY_SLICE = 500

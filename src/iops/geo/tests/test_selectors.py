@@ -143,3 +143,31 @@ def test_every_loaded_address_lies_in_its_beat(gazetteer: None) -> None:
     for address in Address.objects.select_related("beat"):
         assert address.beat is not None
         assert contains(address.beat.geometry, address.longitude, address.latitude)
+
+
+def test_area_indexes_notice_a_boundary_import_made_elsewhere_and_keep_an_unchanged_one(
+    geography: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iops.geo import selectors
+    from iops.geo.services import boundaries_import
+    from iops.geo.tests.factories import two_districts
+
+    point = (LAT0 + 0.08, LON0 + 0.15)
+    before = area_at(*point, "beat")
+    assert before is not None and before.name == "Eastholt north"
+    # Re-imported with a new name where this process is not told (its forget runs on commit,
+    # which this test's transaction never reaches): as if another process had imported it.
+    beats = two_districts()["beat"]
+    for feature in beats["features"]:
+        if feature["properties"]["code"] == "EN1B":
+            feature["properties"]["name"] = "Eastholt north (renamed)"
+    boundaries_import(acting_user=None, collection=beats, kind="beat", parent_property="nbhd")
+    within_the_minute = area_at(*point, "beat")
+    assert within_the_minute is not None and within_the_minute.name == "Eastholt north"
+
+    monkeypatch.setattr(selectors, "AREA_INDEX_SECONDS", 0.0)
+    after = area_at(*point, "beat")
+    assert after is not None and after.name == "Eastholt north (renamed)"
+    force_id = default_force().pk
+    rebuilt = selectors._area_index(force_id, "beat")[0]
+    assert selectors._area_index(force_id, "beat")[0] is rebuilt  # nothing changed: checked, kept

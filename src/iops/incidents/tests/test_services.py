@@ -243,3 +243,69 @@ def test_arrival_stops_the_clock_once(handler, place) -> None:
     services.incident_record_arrival(incident=incident, at=first + timedelta(minutes=3))
     incident.refresh_from_db()
     assert incident.first_arrived_at == first
+
+
+FAIL_AUDIT_TRIGGER = """
+CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit store unavailable (test)'; END $$;
+CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_auditentry
+  FOR EACH ROW WHEN (NEW.operation = 'incidents.incident_create') EXECUTE FUNCTION test_refuse_audit();
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_taken_is_written_whole_or_not_at_all(handler, place) -> None:
+    """Taking a call writes the call, incident, THRIVE, grade, log, duty and audit entries together:
+    if the database refuses the last of them, none is there (no incident without its audit entry)."""
+    from iops.audit.models import AuditEntry
+    from iops.duties.models import DutyEvent
+    from iops.incidents.models import GradeDecision, ThriveAssessment
+
+    def take() -> services.CallTaken:
+        return services.call_take(
+            acting_user=handler,
+            call=services.CallDetails(channel="999", aml_message=AML, caller_name="Synthetic Caller"),
+            opening_category="CR-VIOL",
+            qualifiers=["DOMESTIC"],
+            summary="Ex-partner at the door",
+            thrive=services.ThriveAnswers(**THRIVE),
+            grade="emergency",
+        )
+
+    counted = (Incident, Call, ThriveAssessment, GradeDecision, IncidentLogEntry, Duty, DutyEvent, AuditEntry)
+    before = {model: model.objects.count() for model in counted}
+    with connection.cursor() as cursor:
+        cursor.execute(FAIL_AUDIT_TRIGGER)
+    try:
+        with pytest.raises(DatabaseError, match="audit store unavailable"):
+            take()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER test_refuse_audit ON audit_auditentry; DROP FUNCTION test_refuse_audit()"
+            )
+    assert {model: model.objects.count() for model in counted} == before
+
+    taken = take()
+    incident = Incident.objects.get(pk=taken.incident.pk)
+    assert incident.grade == "emergency" and incident.thrive_version == 1
+    assert incident.attendance_due_at == incident.opened_at + timedelta(minutes=15)
+    assert Call.objects.get(pk=taken.call.pk).incident_id == incident.pk
+    assert ThriveAssessment.objects.get(incident=incident).threat == THRIVE["threat"]
+    assert GradeDecision.objects.get(incident=incident).grade == "emergency"
+    opened, assessed, graded = (
+        IncidentLogEntry.objects.filter(incident=incident).order_by("id").values_list("text", flat=True)
+    )
+    assert opened.startswith("Opened as") and "Domestic" in opened and "999" in opened
+    assert assessed == "THRIVE assessed (version 1)."
+    assert graded.startswith("Graded Emergency; attend by")
+    duty = Duty.objects.get(subject_id=str(incident.pk), kind="crime_recording_decision")
+    assert duty.due_at == incident.opened_at + timedelta(hours=24)
+    assert "domestic_abuse" in duty.tags and duty.risk == Risk.HIGH
+    assert DutyEvent.objects.filter(duty=duty, kind="opened").count() == 1
+    operations = set(
+        AuditEntry.objects.filter(record_id__in=[str(incident.pk), str(taken.call.pk)]).values_list(
+            "operation", flat=True
+        )
+    )
+    assert {"incidents.incident_create", "incidents.call_create"} <= operations

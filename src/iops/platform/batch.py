@@ -1,0 +1,126 @@
+"""Writes sent to PostgreSQL together: the INSERTs of one unit of work in a single round trip.
+
+The ORM compiles every INSERT afresh and sends each on its own: for the control room's busiest
+write (a call, the incident it opens, its THRIVE, grade, log lines, duty and s.62 audit entries)
+that cost more CPU in the web process than PostgreSQL spent on the rows, and ten round trips.
+A ``Batch`` takes model instances, builds each model's INSERT text once per process, and sends
+every statement of the unit as one query (psycopg's client-side binding allows several
+statements in one query; PostgreSQL runs them as one transaction when no transaction is open,
+and inside the caller's when one is). See docs/adr/0007-batched-writes.md.
+
+What the ORM's ``save()`` does that is kept: field defaults, ``auto_now``/``auto_now_add``, each
+field's conversion for the database. What is not: model signals (iOPS connects none to these
+models), and reading back values the database fills in (row ids come from ``reserve_ids``
+beforehand when the caller needs them; trigger-filled columns are not read back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+
+from iops.platform import events
+
+
+@cache
+def _columns(model: type[models.Model], with_pk: bool) -> tuple[tuple[models.Field[Any, Any], ...], str]:
+    """The fields an INSERT of ``model`` writes, and the statement's text up to VALUES."""
+    quote = connection.ops.quote_name
+    fields = tuple(
+        field
+        for field in model._meta.concrete_fields
+        if with_pk or not (field.primary_key and isinstance(field, models.AutoField))
+    )
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
+    )
+    return fields, head
+
+
+@cache
+def _placeholders(count: int) -> str:
+    return "(" + ", ".join(["%s"] * count) + ")"
+
+
+def reserve_ids(*models_: type[models.Model]) -> list[int]:
+    """The next id of each model's table, taken from its sequence (one query for them all)."""
+    if not models_:
+        return []
+    quote = connection.ops.quote_name
+    calls = ", ".join(
+        f"nextval(pg_get_serial_sequence('{quote(model._meta.db_table)}', '{model._meta.pk.column}'))"
+        for model in models_
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {calls}")
+        row = cursor.fetchone()
+    return [int(value) for value in row]
+
+
+class Batch:
+    """INSERTs collected and sent in one query by ``run``; events published once they are written."""
+
+    def __init__(self) -> None:
+        self._statements: list[tuple[str, list[Any]]] = []
+        self._written: list[models.Model] = []
+        self._events: list[tuple[str, dict[str, Any]]] = []
+
+    def insert(self, instances: Sequence[models.Model]) -> None:
+        """Add instances of one model; each has its id set (from ``reserve_ids``), or none has."""
+        if not instances:
+            return
+        model = type(instances[0])
+        with_pk = instances[0].pk is not None
+        if any(type(item) is not model or (item.pk is not None) != with_pk for item in instances):
+            raise ValueError("one model per insert, and either every id set or none")
+        fields, head = _columns(model, with_pk)
+        row = _placeholders(len(fields))
+        database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the proxy: faster
+        params = [
+            field.get_db_prep_save(field.pre_save(instance, True), database)
+            for instance in instances
+            for field in fields
+        ]
+        self._statements.append((head + ", ".join([row] * len(instances)), params))
+        self._written.extend(instances)
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        """An event to publish (``events.publish``) once the rows are written."""
+        self._events.append((topic, payload))
+
+    def run(self) -> None:
+        """Send every statement in one query. On an error nothing of the batch is written.
+
+        With no transaction open and nothing in this process subscribed to the batch's events, the
+        notifications go in the same query too (PostgreSQL sends them when it commits): one round
+        trip in all. Otherwise the batch runs in the caller's transaction (or one of its own), the
+        events are published in it, and the notifications follow its commit as usual.
+        """
+        statements = self._statements
+        if not connection.in_atomic_block and not any(events.subscribed(topic) for topic, _ in self._events):
+            notifications = dict.fromkeys(
+                events.notification(topic, payload) for topic, payload in self._events
+            )
+            if notifications:
+                notify = "SELECT " + ", ".join(["pg_notify(%s, %s)"] * len(notifications))
+                statements = [*statements, (notify, [value for pair in notifications for value in pair])]
+            self._send(statements)
+        else:
+            with transaction.atomic(savepoint=False):
+                self._send(statements)
+                for topic, payload in self._events:
+                    events.publish(topic, payload)
+        self._statements, self._written, self._events = [], [], []
+
+    def _send(self, statements: list[tuple[str, list[Any]]]) -> None:
+        if statements:
+            with connection.cursor() as cursor:
+                # Each statement is bound on its own (psycopg remembers how to bind a statement's
+                # text only up to 4 kB), then they go as one query text with nothing left to bind.
+                cursor.execute(";\n".join(cursor.mogrify(sql, params) for sql, params in statements))
+        for instance in self._written:
+            instance._state.adding = False
+            instance._state.db = connection.alias
