@@ -166,7 +166,9 @@ DATABASES = {
         "PASSWORD": _database.password,
         "HOST": _database.host,
         "PORT": _database.port,
-        "OPTIONS": _database.options,
+        # prepare_threshold 0: a server-binding cursor (platform.prepared) prepares its statements
+        # at once. Django's own cursors bind in the client and never prepare.
+        "OPTIONS": {**_database.options, "prepare_threshold": 0},
         "CONN_MAX_AGE": _env_int("IOPS_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": os.environ.get("IOPS_TEST_DATABASE_NAME") or f"test_{_database.name}"},

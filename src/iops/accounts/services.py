@@ -32,6 +32,7 @@ from iops.audit.access import check_permission
 from iops.audit.choices import Action
 from iops.audit.services import audit_record
 from iops.platform.errors import Conflict, PermissionRefused, ValidationFailed
+from iops.platform.prepared import planned_once
 
 TOKEN_PREFIX = "iops_"  # noqa: S105  (a marker, not a secret)
 MANAGE_USERS = "accounts.manage_users"
@@ -701,7 +702,7 @@ def token_authenticate(raw: str) -> User | None:
     # One round trip: the token, its user and the user's permissions (which Django would otherwise
     # fetch in two more queries at the first permission check of the request).
     sql, token_fields, user_fields = _token_query()
-    with connection.cursor() as cursor:
+    with planned_once() as cursor:
         cursor.execute(sql, [hash_token(raw)])
         row = cursor.fetchone()
     if row is None:

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 
 from iops.platform import events
+from iops.platform.prepared import planned_once
 
 
 @cache
@@ -54,7 +55,7 @@ def reserve_ids(*models_: type[models.Model]) -> list[int]:
         f"nextval(pg_get_serial_sequence('{quote(model._meta.db_table)}', '{model._meta.pk.column}'))"
         for model in models_
     )
-    with connection.cursor() as cursor:
+    with planned_once() as cursor:
         cursor.execute(f"SELECT {calls}")
         row = cursor.fetchone()
     return [int(value) for value in row]

@@ -383,6 +383,20 @@ def test_a_token_user_carries_exactly_the_permissions_of_its_roles_and_grants(
     assert "audit.view_auditentry" in granted and len(granted) > 1
 
 
+def test_the_token_lookup_is_planned_once_per_connection_not_on_every_request() -> None:
+    from django.db import connection
+
+    user = user_create(acting_user=None, username="plannedonce", password=None, roles=[Role.CALL_HANDLER])
+    _, raw = token_create(acting_user=None, user=user)
+    for _ in range(3):
+        assert token_authenticate(raw) == user
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%accounts_apitoken%%key_hash%%'"
+        )
+        assert cursor.fetchone()[0] == 1
+
+
 @pytest.mark.parametrize("raw", ["", "nonsense", "iops_not-a-real-token"])
 def test_unknown_tokens_authenticate_nobody(raw: str) -> None:
     assert token_authenticate(raw) is None
