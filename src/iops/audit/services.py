@@ -99,7 +99,7 @@ def _bounded(value: Any, *, field: str, limit: int) -> str:
     return text
 
 
-def _entry(
+def _entry_values(
     *,
     actor: Any,
     action: Action | str,
@@ -110,8 +110,9 @@ def _entry(
     recipient: str,
     detail: dict[str, Any] | None,
     break_glass: bool,
-) -> AuditEntry:
-    """An unsaved entry, checked and cleaned, with who, when and the request it came from."""
+) -> dict[str, Any]:
+    """An entry's column values (by attribute name), checked and cleaned, with who, when and the
+    request it came from."""
     try:
         action = Action(action)
     except ValueError as error:
@@ -123,21 +124,29 @@ def _entry(
     if len(purpose_text) > MAX_PURPOSE_LENGTH:
         raise ValidationFailed(f"Keep the purpose under {MAX_PURPOSE_LENGTH} characters.", field="purpose")
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry(
-        occurred_at=timezone.now(),
-        actor=actor if authenticated else None,
-        actor_username=clean_text(actor.get_username()) if authenticated else "system",
-        action=action,
-        operation=_bounded(operation, field="operation", limit=64),
-        record_type=_bounded(record_type, field="record_type", limit=64),
-        record_id=_bounded(record_id, field="record_id", limit=64),
-        purpose=purpose_text,
-        recipient=recipient_text,
-        detail=clean_detail(detail),
-        break_glass=break_glass,
-        request_id=clean_text(request_context.request_id())[:64],
-        client_address=clean_text(request_context.client_address())[:64],
-    )
+    return {
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if authenticated else None,
+        "actor_username": clean_text(actor.get_username()) if authenticated else "system",
+        "action": action,
+        "operation": _bounded(operation, field="operation", limit=64),
+        "record_type": _bounded(record_type, field="record_type", limit=64),
+        "record_id": _bounded(record_id, field="record_id", limit=64),
+        "purpose": purpose_text,
+        "recipient": recipient_text,
+        "detail": clean_detail(detail),
+        "break_glass": break_glass,
+        "request_id": clean_text(request_context.request_id())[:64],
+        "client_address": clean_text(request_context.client_address())[:64],
+    }
+
+
+def _entry(**draft: Any) -> AuditEntry:
+    """An unsaved entry, checked and cleaned (``_entry_values``' keyword arguments)."""
+    entry = AuditEntry(**_entry_values(**draft))
+    if entry.actor_id is not None:
+        entry.actor = draft["actor"]
+    return entry
 
 
 def audit_record(
@@ -185,17 +194,17 @@ _DRAFT_DEFAULTS: dict[str, Any] = {
 }
 
 
-def audit_entries(*drafts: dict[str, Any]) -> list[AuditEntry]:
-    """Entries checked and ready to write, not yet saved: for a service that sends its rows in one
-    ``Batch`` (the entries go in the same query, so in the same transaction, as the rows they
-    record). Each draft takes ``audit_record``'s keyword arguments."""
-    return [_entry(**{**_DRAFT_DEFAULTS, **draft}) for draft in drafts]
+def audit_rows(*drafts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Entries checked and ready to write, as column values for ``Batch.insert_rows``: for a
+    service that sends its rows in one batch (the entries go in the same query, so in the same
+    transaction, as the rows they record). Each draft takes ``audit_record``'s keyword arguments."""
+    return [_entry_values(**{**_DRAFT_DEFAULTS, **draft}) for draft in drafts]
 
 
 def audit_records(*drafts: dict[str, Any]) -> list[AuditEntry]:
     """Several entries, about any records, in one INSERT (a service that creates a call and the
     incident it opens logs both at once). Each draft takes ``audit_record``'s keyword arguments."""
-    entries = audit_entries(*drafts)
+    entries = [_entry(**{**_DRAFT_DEFAULTS, **draft}) for draft in drafts]
     return AuditEntry.objects.bulk_create(entries) if entries else []
 
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from iops.accounts.choices import TeamKind
 from iops.accounts.models import Team, User
 from iops.audit.choices import Action
-from iops.audit.services import audit_entries, audit_record
+from iops.audit.models import AuditEntry
+from iops.audit.services import audit_record, audit_rows
 from iops.duties.choices import Risk
 from iops.duties.models import Duty
 from iops.duties.services import duty_open, duty_open_in
@@ -501,41 +502,55 @@ def _write_incident_and_call(
     batch.insert([call])
     lines = [_opened_line(plan, call)]
     if answers is not None:
-        batch.insert(
+        batch.insert_rows(
+            ThriveAssessment,
             [
-                ThriveAssessment(
-                    incident=incident, version=1, assessed_by=acting_user, assessed_at=now, **answers
-                )
-            ]
+                {
+                    "incident_id": incident.pk,
+                    "version": 1,
+                    "assessed_by_id": acting_user.pk,
+                    "assessed_at": now,
+                    **answers,
+                }
+            ],
         )
         lines.append("THRIVE assessed (version 1).")
     if grade is not None:
-        batch.insert(
+        batch.insert_rows(
+            GradeDecision,
             [
-                GradeDecision(
-                    incident=incident,
-                    version=1,
-                    grade=grade.code,
-                    thrive_version=1,
-                    decided_by=acting_user,
-                    decided_at=now,
-                    attendance_due_at=due,
-                )
-            ]
+                {
+                    "incident_id": incident.pk,
+                    "version": 1,
+                    "grade": grade.code,
+                    "thrive_version": 1,
+                    "decided_by_id": acting_user.pk,
+                    "decided_at": now,
+                    "attendance_due_at": due,
+                }
+            ],
         )
         lines.append(
             f"Graded {grade.name}" + (f"; attend by {timezone.localtime(due):%H:%M}." if due else ".")
         )
-    batch.insert(
+    batch.insert_rows(
+        IncidentLogEntry,
         [
-            IncidentLogEntry(incident=incident, at=now, author=acting_user, kind=LogKind.SYSTEM, text=line)
+            {
+                "incident_id": incident.pk,
+                "at": now,
+                "author_id": acting_user.pk,
+                "kind": LogKind.SYSTEM,
+                "text": line,
+            }
             for line in lines
-        ]
+        ],
     )
     if crime_related:
         duty_open_in(batch, duty_id=ids[2], **_crime_recording_decision(incident, acting_user))
-    batch.insert(
-        audit_entries(
+    batch.insert_rows(
+        AuditEntry,
+        audit_rows(
             {
                 "actor": acting_user,
                 "action": Action.COLLECTION,
@@ -553,7 +568,7 @@ def _write_incident_and_call(
                 "purpose": "Call taking",
                 "detail": {"call": call.pk},
             },
-        )
+        ),
     )
     batch.publish("incidents.changed", {"id": incident.pk})
     batch.run()

@@ -76,3 +76,18 @@ def test_one_model_per_insert_and_ids_all_or_none() -> None:
     batch = Batch()
     with pytest.raises(ValueError, match="every id set or none"):
         batch.insert([Force(pk=10_001, code="TB6", name="x"), Force(code="TB7", name="y")])
+
+
+def test_rows_given_as_values_take_what_save_would_give_the_columns_they_do_not_name() -> None:
+    batch = Batch()
+    batch.insert_rows(Force, [{"code": "TR1", "name": "It's 100%"}, {"code": "TR2", "name": "Two"}])
+    batch.run()
+    first = Force.objects.get(code="TR1")
+    assert first.name == "It's 100%"
+    assert first.created_at is not None  # auto_now_add, as save() would stamp it
+    assert Force.objects.filter(code="TR2").exists()
+
+    with pytest.raises(ValueError, match="no column colour"):
+        Batch().insert_rows(Force, [{"code": "TR3", "colour": "blue"}])
+    with pytest.raises(ValueError, match="same columns"):
+        Batch().insert_rows(Force, [{"code": "TR4", "name": "x"}, {"code": "TR5"}])
