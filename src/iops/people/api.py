@@ -9,9 +9,11 @@ a year (``1980``) or a range (``1980-01-01..1985-12-31``). Errors are ``{"code",
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -284,22 +286,24 @@ class PairOut(Schema):
 # --- conversions ---------------------------------------------------------------------------------
 
 
-def _result_out(result: SearchResult) -> ResultOut:
-    return ResultOut(
-        id=result.nominal_id,
-        reference=result.reference,
-        names=result.names,
-        date_of_birth=result.date_of_birth,
-        dates_of_birth=result.dates_of_birth,
-        score=result.score,
-        matched_on=result.matched_on,
-        markers=[
-            MarkerTagOut(code=tag.code, label=tag.label, officer_safety=tag.officer_safety)
+def _result_json(result: SearchResult) -> dict[str, Any]:
+    """A search result as ResultOut renders it."""
+    born = result.date_of_birth
+    return {
+        "id": result.nominal_id,
+        "reference": result.reference,
+        "names": list(result.names),
+        "date_of_birth": born.isoformat() if born is not None else None,
+        "dates_of_birth": [day.isoformat() for day in result.dates_of_birth],
+        "score": float(result.score),
+        "matched_on": list(result.matched_on),
+        "markers": [
+            {"code": tag.code, "label": tag.label, "officer_safety": bool(tag.officer_safety)}
             for tag in result.markers
         ],
-        restricted=result.restricted,
-        restriction_contact=result.restriction_contact or None,
-    )
+        "restricted": bool(result.restricted),
+        "restriction_contact": result.restriction_contact or None,
+    }
 
 
 def _marker_out(view: MarkerView) -> MarkerOut:
@@ -443,7 +447,11 @@ def search_people(
         address=address,
         limit=limit,
     )
-    return SearchOut(count=len(outcome.results), results=[_result_out(result) for result in outcome.results])
+    # The most frequent read of the records half: its answer is written straight to JSON in the
+    # shape of SearchOut (which documents it), not built as schema objects and then checked
+    # against the same schema again: that took a tenth of a search's time.
+    body = {"count": len(outcome.results), "results": [_result_json(result) for result in outcome.results]}
+    return HttpResponse(json.dumps(body, separators=(",", ":")), content_type="application/json")  # type: ignore[return-value]
 
 
 @router.get("/duplicates", response=list[PairOut], summary="Likely duplicates awaiting review")

@@ -45,6 +45,11 @@ def test_search_returns_ranked_results_in_the_documented_shape(handler: User) ->
     assert [result["score"] for result in body["results"]] == sorted(
         (r["score"] for r in body["results"]), reverse=True
     )
+    # Written straight to JSON for speed, the answer is exactly what the documented schema gives.
+    from iops.people.api import SearchOut
+
+    assert SearchOut.model_validate(body).model_dump(mode="json") == body
+    assert body["count"] == len(body["results"])
 
 
 @pytest.mark.parametrize("purpose", [None, "", "   "])
