@@ -3,8 +3,8 @@
 The ORM compiles every INSERT afresh and sends each on its own: for the control room's busiest
 write (a call, the incident it opens, its THRIVE, grade, log lines, duty and s.62 audit entries)
 that cost more CPU in the web process than PostgreSQL spent on the rows, and ten round trips.
-A ``Batch`` takes model instances, builds each model's INSERT text once per process, and sends
-every statement of the unit as one query (psycopg's client-side binding allows several
+A ``Batch`` takes model instances (or, cheaper, rows as column values), builds each model's
+INSERT text once per process, and sends every statement of the unit as one query (psycopg's client-side binding allows several
 statements in one query; PostgreSQL runs them as one transaction when no transaction is open,
 and inside the caller's when one is). See docs/adr/0007-batched-writes.md.
 
@@ -114,8 +114,10 @@ def _row_template(model: type[models.Model], given: frozenset[str]) -> _RowTempl
                 params.append((_CALLED, name, field))
                 parts.append("%s")
             else:
-                # The default save() would write (None or '' where there is none), as a literal.
-                parts.append(cursor.mogrify("%s", [field.get_db_prep_save(field.get_default(), database)]))
+                # The default save() would write (None or '' where there is none), as a literal
+                # (with any % doubled: the statement's text is bound again with the row's values).
+                literal = cursor.mogrify("%s", [field.get_db_prep_save(field.get_default(), database)])
+                parts.append(literal.replace("%", "%%"))
             columns.append(quote(field.column))
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) VALUES "
     return _RowTemplate(head, "(" + ", ".join(parts) + ")", tuple(params))

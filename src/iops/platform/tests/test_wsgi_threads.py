@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from iops.platform import wsgi_threads
@@ -33,6 +33,24 @@ SCOPE: dict[str, Any] = {
 }
 
 
+def run_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``main()`` on an event loop of its own, in a thread of its own (the test session may
+    already have a loop running in this one, as the browser tests' harness does)."""
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as error:  # handed back to the test's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 def serve(
     app: Any, messages: list[dict[str, Any]], scope: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
@@ -46,7 +64,10 @@ def serve(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(ThreadedWSGI(app, threads=1)(scope or SCOPE, receive, send))
+    async def main() -> None:
+        await ThreadedWSGI(app, threads=1)(scope or SCOPE, receive, send)
+
+    run_loop(main)
     return sent
 
 
@@ -175,5 +196,5 @@ def test_each_request_starts_from_a_clean_context_in_a_reused_thread() -> None:
         for query in (b"first", b"second"):
             await bridge({**SCOPE, "query_string": query}, receive, send)
 
-    asyncio.run(twice())
+    run_loop(twice)
     assert seen == ["none", "none"]
