@@ -37,52 +37,6 @@ def _subject_key(subject: models.Model | None) -> tuple[ContentType | None, str]
     return ContentType.objects.get_for_model(subject, for_concrete_model=False), str(subject.pk)
 
 
-def _duty_draft(
-    *,
-    kind: str,
-    title: str,
-    subject: models.Model | None = None,
-    subject_label: str = "",
-    owner_user: User | None = None,
-    owner_team: Team | None = None,
-    opened_by: User | None = None,
-    opened_at: datetime | None = None,
-    due_at: datetime | None = None,
-    risk: Risk | str = Risk.STANDARD,
-    rule: str = "",
-    tags: Iterable[str] = (),
-) -> tuple[Duty, DutyEvent]:
-    """A new duty and its opening event, checked and not yet written."""
-    if owner_user is None and owner_team is None:
-        raise ValidationFailed("A duty needs an owner: a person or a team.", field="owner")
-    if risk not in Risk.values:
-        raise ValidationFailed(f"Unknown risk '{risk}'.", field="risk")
-    info = kind_for(kind)
-    opened = opened_at or timezone.now()
-    due = due_at or opened + info.due_after
-    if due < opened:
-        raise ValidationFailed("A duty cannot be due before it is opened.", field="due_at")
-    subject_type, subject_id = _subject_key(subject)
-    duty = Duty(
-        kind=kind,
-        title=title[:240],
-        subject_type=subject_type,
-        subject_id=subject_id,
-        subject_label=(subject_label or (str(subject) if subject is not None else ""))[:240],
-        owner_user=owner_user,
-        owner_team=owner_team,
-        opened_at=opened,
-        opened_by=opened_by,
-        rule=rule,
-        due_at=due,
-        escalate_at=due,
-        risk=risk,
-        risk_rank=RISK_ORDER[Risk(risk)],
-        tags=sorted(set(tags)),
-    )
-    return duty, DutyEvent(duty=duty, at=opened, kind=DutyEventKind.OPENED, actor=opened_by, note=rule)
-
-
 def _opened_event(duty: Duty) -> dict[str, Any]:
     return {"id": duty.pk, "kind": duty.kind, "status": duty.status}
 
@@ -101,42 +55,58 @@ def duty_open(
     risk: Risk | str = Risk.STANDARD,
     rule: str = "",
     tags: Iterable[str] = (),
+    batch: Batch | None = None,
+    duty_id: int | None = None,
 ) -> Duty:
-    """Open a duty. Its clock runs from ``opened_at`` (default now) to ``due_at`` (default the kind's)."""
-    duty, opened = _duty_draft(
+    """Open a duty. Its clock runs from ``opened_at`` (default now) to ``due_at`` (default the kind's).
+
+    With ``batch`` (a service that sends its rows in one ``platform.batch.Batch``), the duty, with
+    the id the caller reserved (``duty_id``), and its opening event join the batch, and the event
+    is published after it; otherwise they are written here.
+    """
+    if owner_user is None and owner_team is None:
+        raise ValidationFailed("A duty needs an owner: a person or a team.", field="owner")
+    if risk not in Risk.values:
+        raise ValidationFailed(f"Unknown risk '{risk}'.", field="risk")
+    if batch is not None and duty_id is None:
+        raise ValueError("a duty opened in a batch needs its id reserved (duty_id)")
+    info = kind_for(kind)
+    opened = opened_at or timezone.now()
+    due = due_at or opened + info.due_after
+    if due < opened:
+        raise ValidationFailed("A duty cannot be due before it is opened.", field="due_at")
+    subject_type, subject_id = _subject_key(subject)
+    duty = Duty(
+        pk=duty_id,
         kind=kind,
-        title=title,
-        subject=subject,
-        subject_label=subject_label,
+        title=title[:240],
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_label=(subject_label or (str(subject) if subject is not None else ""))[:240],
         owner_user=owner_user,
         owner_team=owner_team,
+        opened_at=opened,
         opened_by=opened_by,
-        opened_at=opened_at,
-        due_at=due_at,
-        risk=risk,
         rule=rule,
-        tags=tags,
+        due_at=due,
+        escalate_at=due,
+        risk=risk,
+        risk_rank=RISK_ORDER[Risk(risk)],
+        tags=sorted(set(tags)),
     )
+    event = DutyEvent(duty=duty, at=opened, kind=DutyEventKind.OPENED, actor=opened_by, note=rule)
+    if batch is not None:
+        batch.insert([duty])
+        batch.insert([event])
+        batch.publish("duties.changed", _opened_event(duty))
+        return duty
     # No savepoint: a duty is opened inside the transaction of the event that creates it, and if
     # anything fails the whole event must fail with it.
     with transaction.atomic(savepoint=False):
         duty.save(force_insert=True)
-        opened.duty = duty
-        opened.save(force_insert=True)
+        event.duty = duty
+        event.save(force_insert=True)
         events.publish("duties.changed", _opened_event(duty))
-    return duty
-
-
-def duty_open_in(batch: Batch, *, duty_id: int, **draft: Any) -> Duty:
-    """``duty_open`` for a service that sends its rows in one ``Batch``: the duty (with the id the
-    caller reserved) and its opening event join the batch, and the event is published after it.
-    Takes ``duty_open``'s keyword arguments."""
-    duty, opened = _duty_draft(**draft)
-    duty.pk = duty_id
-    opened.duty = duty
-    batch.insert([duty])
-    batch.insert([opened])
-    batch.publish("duties.changed", _opened_event(duty))
     return duty
 
 

@@ -27,7 +27,7 @@ from iops.audit.models import AuditEntry
 from iops.audit.services import audit_record, audit_rows
 from iops.duties.choices import Risk
 from iops.duties.models import Duty
-from iops.duties.services import duty_open, duty_open_in
+from iops.duties.services import duty_open
 from iops.geo.models import Address, Area
 from iops.geo.selectors import area_at
 from iops.incidents import codes
@@ -547,7 +547,7 @@ def _write_incident_and_call(
         ],
     )
     if crime_related:
-        duty_open_in(batch, duty_id=ids[2], **_crime_recording_decision(incident, acting_user))
+        duty_open(batch=batch, duty_id=ids[2], **_crime_recording_decision(incident, acting_user))
     batch.insert_rows(
         AuditEntry,
         audit_rows(
