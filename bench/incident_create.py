@@ -276,6 +276,7 @@ def _prepare() -> tuple[str, list[bytes], int]:
 class Results:
     latencies_ms: list[float] = field(default_factory=list)
     service_ms: list[float] = field(default_factory=list)
+    scheduled: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     completed: int = 0
@@ -286,6 +287,7 @@ class Results:
             self.completed += 1
             self.latencies_ms.append((done - scheduled) * 1000)
             self.service_ms.append((done - sent) * 1000)
+            self.scheduled.append(scheduled)
         elif len(self.failures) < 5:
             self.failures.append(f"{status}: {answer[:200]!r}")
 
@@ -369,6 +371,19 @@ async def _phase(
     return results, loop.time() - start
 
 
+def _late_by_second(results: Results) -> str:
+    """Where the slow requests fell: spread over the run (queueing) or bunched (a stall)."""
+    if not results.scheduled:
+        return ""
+    first = min(results.scheduled)
+    seconds: dict[int, int] = {}
+    for scheduled, latency in zip(results.scheduled, results.latencies_ms, strict=True):
+        if latency > TARGET_P99_MS:
+            second = int(scheduled - first)
+            seconds[second] = seconds.get(second, 0) + 1
+    return ", ".join(f"{second}: {count}" for second, count in sorted(seconds.items()))
+
+
 def inner() -> int:
     setup_django()
     from django.db import connection
@@ -421,6 +436,9 @@ def inner() -> int:
         f"max {max(results.latencies_ms, default=float('nan')):.1f} ms "
         f"(server time alone p50 {s50:.1f} ms, p99 {s99:.1f} ms)"
     )
+    late = _late_by_second(results)
+    if late:
+        print(f"  over {TARGET_P99_MS:.0f} ms, by second of the run (second: how many): {late}")
     if capacity.completed:
         print(
             f"  capacity (for information): {CLIENTS} clients flat out for {CAPACITY_SECONDS:.0f} s: "

@@ -180,7 +180,7 @@ DATABASES = {
 # instead (for a server that serves Django's ASGI handler directly, which uses a thread per request).
 IOPS_WEB_THREADS = _env_int("IOPS_WEB_THREADS", 4, minimum=1)
 # gc.set_threshold for web processes (iops.asgi); Python's default is 700, 10, 10.
-IOPS_GC_THRESHOLDS = _env_ints("IOPS_GC_THRESHOLDS", (50000, 20, 100))
+IOPS_GC_THRESHOLDS = _env_ints("IOPS_GC_THRESHOLDS", (20000, 10, 100))
 if _env_bool("IOPS_DB_POOL"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"]["pool"] = {

@@ -45,7 +45,7 @@ from iops.people.models import (
 )
 from iops.people.search import NAME_ORDER, SHOW_DUPLICATE, Hit, find, likely_duplicates
 from iops.platform.errors import ValidationFailed
-from iops.platform.models import default_force
+from iops.platform.models import default_force, default_force_id
 
 SEARCH = "people.search_nominal"
 VIEW = "people.view_nominal"
@@ -160,6 +160,11 @@ def _people_at_matching_addresses(text: str) -> set[int]:
     return set(NominalAddress.objects.filter(address_id__in=ids).values_list("nominal_id", flat=True))
 
 
+def _force_id() -> int:
+    # Remembered by the process after the first read: a search must not spend a query on it.
+    return default_force_id() or default_force().pk
+
+
 def nominal_search(
     *,
     user: Any,
@@ -204,7 +209,7 @@ def nominal_search(
     hits = (
         []
         if within is not None and not within
-        else find(query, force_id=default_force().pk, limit=count, within=within)
+        else find(query, force_id=_force_id(), limit=count, within=within)
     )
     if within is not None and not (name_query or asked_date or identifier):
         for hit in hits:
@@ -546,7 +551,7 @@ def possible_duplicates(
         names=list(names),
         dates_of_birth=list(dates_of_birth),
         identifiers=list(identifiers),
-        force_id=default_force().pk,
+        force_id=_force_id(),
     )
     ids = [pk for pk, score, _ in found if score >= SHOW_DUPLICATE]
     scores = {pk: (score, reasons) for pk, score, reasons in found}

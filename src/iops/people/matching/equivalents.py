@@ -127,12 +127,18 @@ def shared_group(first: str, second: str) -> Group | None:
     a = groups_of(first)
     if not a:
         return None
-    keys_b = {group.key for group in groups_of(second)}
+    b = groups_of(second)
+    if not b:
+        # Most family names belong to no group: the ranking asks this thousands of times a search.
+        return None
+    keys_b = {group.key for group in b}
     shared = [group for group in a if group.key in keys_b]
     if not shared:
         return None
-    order = {"spelling": 0, "diminutive": 1, "nickname": 2, "translation": 3}
-    return min(shared, key=lambda group: (order.get(group.kind, 9), group.key))
+    return min(shared, key=lambda group: (_KIND_ORDER.get(group.kind, 9), group.key))
+
+
+_KIND_ORDER = {"spelling": 0, "diminutive": 1, "nickname": 2, "translation": 3}
 
 
 def all_groups() -> dict[str, tuple[Group, ...]]:

@@ -138,7 +138,7 @@ class NameForm(NamedTuple):
 
     @classmethod
     def decode(cls, text: str) -> NameForm:
-        return _decode(text)
+        return cls(*_decode(text))
 
 
 @lru_cache(maxsize=100_000)
@@ -272,7 +272,8 @@ def trigram_similarity(a: str, b: str) -> float:
 
 
 @lru_cache(maxsize=200_000)
-def _decode(text: str) -> NameForm:
-    # Search results decode the same few thousand names again and again.
+def _decode(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # Search results decode the same few thousand names again and again. A plain tuple of strings
+    # is what is remembered: the garbage collector stops tracking those (a NameForm it would not).
     given, _, family = text.partition("|")
-    return NameForm(given=tuple(given.split()), family=tuple(family.split()))
+    return (tuple(given.split()), tuple(family.split()))

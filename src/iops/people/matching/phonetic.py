@@ -62,6 +62,12 @@ def codes(word: str, *, using: str = "default") -> Codes:
 
 def sounds_alike(first: str, second: str) -> bool:
     """True when any code of one word equals any code of the other (both looked up already)."""
-    a, b = known(first), known(second)
-    codes_a = {code for code in a if code}
-    return bool(codes_a) and bool(codes_a & {code for code in b if code})
+    a_primary, a_alternate = _codes.get(first, _NONE)
+    b_primary, b_alternate = _codes.get(second, _NONE)
+    # Written out rather than as sets: the ranking asks this for every pair of words it compares.
+    if a_primary and a_primary in (b_primary, b_alternate):
+        return True
+    return bool(a_alternate) and a_alternate in (b_primary, b_alternate)
+
+
+_NONE: Codes = ("", "")

@@ -50,16 +50,15 @@ def display(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
-@dataclass(frozen=True, slots=True)
-class WordMatch:
-    """How one asked word compares with one recorded word; ``relation`` reads "<asked> <relation>"."""
+# What the caches below remember are plain tuples of numbers and strings, not objects: the
+# collector stops tracking such tuples, so hundreds of thousands of remembered comparisons cost a
+# garbage collection nothing (as dataclass instances they made its pauses last hundreds of ms).
 
-    score: float
-    relation: str
-    exact: bool = False
-
-
-NO_MATCH = WordMatch(0.0, "")
+# How one asked word compares with one recorded word: (score, relation, exact); the relation
+# reads "<asked> <relation>".
+WordMatch = tuple[float, str, bool]
+NO_MATCH: WordMatch = (0.0, "", False)
+EXACT: WordMatch = (1.0, "", True)
 
 
 def _slip(asked: str, recorded: str) -> str:
@@ -92,132 +91,125 @@ def compare_words(asked: str, recorded: str) -> WordMatch:
     if not asked or not recorded:
         return NO_MATCH
     if asked == recorded:
-        return WordMatch(1.0, "", exact=True)
+        return EXACT
     if not (phonetic.has(asked) and phonetic.has(recorded)):
         # This comparison is remembered, so it must not be made without both words' codes.
         phonetic.ensure([asked, recorded])
     if len(asked) == 1 or len(recorded) == 1:
         if asked[0] == recorded[0]:
-            return WordMatch(
-                INITIAL, f"initial of {display(recorded)}" if len(asked) == 1 else "matches the initial"
+            return (
+                INITIAL,
+                f"initial of {display(recorded)}" if len(asked) == 1 else "matches the initial",
+                False,
             )
         return NO_MATCH
     group = shared_group(asked, recorded)
-    best = NO_MATCH
+    score, relation = 0.0, ""
     similarity = jellyfish.jaro_winkler_similarity(asked, recorded)
     if group is not None:
         # A nickname may belong to several full names (Bill: William, Robert); the one it
         # resembles in writing ranks first among them.
-        best = WordMatch(GROUP_SCORES.get(group.kind, 0.85) * (0.97 + 0.03 * similarity), group.describe())
+        score, relation = GROUP_SCORES.get(group.kind, 0.85) * (0.97 + 0.03 * similarity), group.describe()
     sound = SOUNDS_ALIKE_BASE + 0.08 * similarity if phonetic.sounds_alike(asked, recorded) else 0.0
     distance = (
         jellyfish.damerau_levenshtein_distance(asked, recorded) if min(len(asked), len(recorded)) >= 3 else 99
     )
-    if distance == 1 and max(sound, ONE_SLIP) > best.score:
+    if distance == 1 and max(sound, ONE_SLIP) > score:
         # One slip says more than "sounds like" about how the spellings differ, so it is the reason.
-        best = WordMatch(max(sound, ONE_SLIP), _slip(asked, recorded))
-    elif sound > best.score:
-        best = WordMatch(sound, f"sounds like {display(recorded)}")
-    if best.score < TWO_SLIPS and distance == 2 and min(len(asked), len(recorded)) >= 6:
-        best = WordMatch(TWO_SLIPS, f"two letters different ({display(recorded)})")
+        score, relation = max(sound, ONE_SLIP), _slip(asked, recorded)
+    elif sound > score:
+        score, relation = sound, f"sounds like {display(recorded)}"
+    if score < TWO_SLIPS and distance == 2 and min(len(asked), len(recorded)) >= 6:
+        score, relation = TWO_SLIPS, f"two letters different ({display(recorded)})"
     shorter, longer = sorted((len(asked), len(recorded)))
     if (
-        best.score < SHORTENED
+        score < SHORTENED
         and shorter >= 3
         and shorter / longer >= 0.4
         and (recorded.startswith(asked) or asked.startswith(recorded))
     ):
-        best = WordMatch(SHORTENED, f"shortened form of {display(recorded)}")
-    if best.score < 0.7 and similarity > 0.6:
+        score, relation = SHORTENED, f"shortened form of {display(recorded)}"
+    if score < 0.7 and similarity > 0.6:
         scaled = 0.75 * (similarity - 0.6) / 0.4
-        if scaled > best.score:
-            best = WordMatch(
-                scaled, f"similar spelling to {display(recorded)}" if scaled >= REASON_THRESHOLD else ""
-            )
-    return best
+        if scaled > score:
+            score = scaled
+            relation = f"similar spelling to {display(recorded)}" if scaled >= REASON_THRESHOLD else ""
+    return (score, relation, False)
 
 
-@dataclass(frozen=True, slots=True)
-class PartMatch:
-    score: float
-    reason: str
+# How one part of a name (given names, family name) fits: (score, reason for a result).
+PartMatch = tuple[float, str]
 
 
 @lru_cache(maxsize=200_000)
 def _given(asked: tuple[str, ...], recorded: tuple[str, ...], label: str = "given name") -> PartMatch:
     if not recorded:
-        return PartMatch(0.3, "")
+        return (0.3, "")
     if len(asked) == 1 and len(recorded) == 1:
         # The usual case, one forename against one: no middle names or joined forms to try.
-        match = compare_words(asked[0], recorded[0])
-        if match.exact:
-            return PartMatch(1.0, f"{label} matches")
-        reason = (
-            f"{label} {display(asked[0])}: {match.relation}"
-            if match.score >= REASON_THRESHOLD and match.relation
-            else ""
-        )
-        return PartMatch(match.score, reason)
-    best = PartMatch(0.0, "")
+        score, relation, exact = compare_words(asked[0], recorded[0])
+        if exact:
+            return (1.0, f"{label} matches")
+        if score >= REASON_THRESHOLD and relation:
+            return (score, f"{label} {display(asked[0])}: {relation}")
+        return (score, "")
+    best_score, best_reason = 0.0, ""
 
     def consider(a: str, r: str, factor: float, note: str) -> None:
-        nonlocal best
-        match = compare_words(a, r)
-        score = match.score * factor
-        if score <= best.score:
+        nonlocal best_score, best_reason
+        score, relation, exact = compare_words(a, r)
+        if score * factor <= best_score:
             return
-        if match.exact:
+        if exact:
             reason = f"{label} matches{note}"
-        elif match.score >= REASON_THRESHOLD and match.relation:
-            reason = f"{label} {display(a)}: {match.relation}{note}"
+        elif score >= REASON_THRESHOLD and relation:
+            reason = f"{label} {display(a)}: {relation}{note}"
         else:
             reason = ""
-        best = PartMatch(score, reason)
+        best_score, best_reason = score * factor, reason
 
     consider(asked[0], recorded[0], 1.0, "")
-    if best.score < 1.0:
+    if best_score < 1.0:
         for other in recorded[1:]:
             consider(asked[0], other, MIDDLE_FACTOR, " (a middle name)")
         for other in asked[1:]:
             consider(other, recorded[0], MIDDLE_FACTOR, " (as a middle name)")
         if len(asked) > 1 or len(recorded) > 1:
             consider("".join(asked), "".join(recorded), 1.0, "")
-    return best
+    return (best_score, best_reason)
 
 
 @lru_cache(maxsize=200_000)
 def _family(asked: tuple[str, ...], recorded: tuple[str, ...], label: str = "family name") -> PartMatch:
     if not recorded:
-        return PartMatch(0.3, "")
+        return (0.3, "")
     asked_joined, recorded_joined = "".join(asked), "".join(recorded)
-    match = compare_words(asked_joined, recorded_joined)
-    best = PartMatch(match.score, "")
-    if match.exact:
-        best = PartMatch(1.0, f"{label} matches")
-    elif match.score >= REASON_THRESHOLD and match.relation:
-        best = PartMatch(match.score, f"{label} {display(asked_joined)}: {match.relation}")
-    if best.score >= 1.0:
-        return best
+    best_score, relation, exact = compare_words(asked_joined, recorded_joined)
+    if exact:
+        return (1.0, f"{label} matches")
+    best_reason = (
+        f"{label} {display(asked_joined)}: {relation}" if best_score >= REASON_THRESHOLD and relation else ""
+    )
     asked_forms, recorded_forms = family_forms(asked), family_forms(recorded)
     if len(asked_forms) > 2 and len(recorded_forms) > 2 and set(asked_forms[1:]) == set(recorded_forms[1:]):
-        return PartMatch(0.97, f"{label} parts in another order ({'-'.join(map(display, recorded))})")
+        return (0.97, f"{label} parts in another order ({'-'.join(map(display, recorded))})")
     for a in asked_forms:
         for r in recorded_forms:
             if a == asked_joined and r == recorded_joined:
                 continue
-            part = compare_words(a, r)
-            score = part.score * PART_FACTOR
-            if score <= best.score:
+            part_score, part_relation, part_exact = compare_words(a, r)
+            score = part_score * PART_FACTOR
+            if score <= best_score:
                 continue
             whole = "-".join(display(word) for word in recorded)
-            if part.exact:
+            if part_exact:
                 reason = f"{label} {display(a)}: part of {whole}"
-            elif part.score >= REASON_THRESHOLD and part.relation:
-                reason = f"{label} {display(a)}: {part.relation}, part of {whole}"
+            elif part_score >= REASON_THRESHOLD and part_relation:
+                reason = f"{label} {display(a)}: {part_relation}, part of {whole}"
             else:
                 reason = ""
-            best = PartMatch(score, reason)
-    return best
+            best_score, best_reason = score, reason
+    return (best_score, best_reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,27 +253,27 @@ def _compare_reading(query: NameQuery, recorded: NameForm) -> NameMatch:
     asked = query.form
     if query.single:
         word = (asked.family or asked.given)[:1]
-        family = _family(word, recorded.family)
-        given = _given(word, recorded.given) if recorded.given else PartMatch(0.0, "")
-        if family.score >= given.score * SINGLE_AS_GIVEN_FACTOR:
-            return NameMatch(family.score, (family.reason,) if family.reason else ())
-        return NameMatch(given.score * SINGLE_AS_GIVEN_FACTOR, (given.reason,) if given.reason else ())
+        family_score, family_reason = _family(word, recorded.family)
+        given_score, given_reason = _given(word, recorded.given) if recorded.given else (0.0, "")
+        if family_score >= given_score * SINGLE_AS_GIVEN_FACTOR:
+            return NameMatch(family_score, (family_reason,) if family_reason else ())
+        return NameMatch(given_score * SINGLE_AS_GIVEN_FACTOR, (given_reason,) if given_reason else ())
     if not asked.given:
-        family = _family(asked.family, recorded.family)
-        return NameMatch(family.score, (family.reason,) if family.reason else ())
-    given = _given(asked.given, recorded.given)
-    family = _family(asked.family, recorded.family)
-    direct = GIVEN_WEIGHT * given.score + FAMILY_WEIGHT * family.score
-    result = NameMatch(direct, tuple(reason for reason in (given.reason, family.reason) if reason))
+        family_score, family_reason = _family(asked.family, recorded.family)
+        return NameMatch(family_score, (family_reason,) if family_reason else ())
+    given_score, given_reason = _given(asked.given, recorded.given)
+    family_score, family_reason = _family(asked.family, recorded.family)
+    direct = GIVEN_WEIGHT * given_score + FAMILY_WEIGHT * family_score
+    result = NameMatch(direct, tuple(reason for reason in (given_reason, family_reason) if reason))
     if direct < 0.95 and recorded.given and recorded.family and _swap_possible(asked, recorded):
-        given_swapped = _given(asked.given, recorded.family, "given name")
-        family_swapped = _family(asked.family, recorded.given, "family name")
-        swapped = (GIVEN_WEIGHT * given_swapped.score + FAMILY_WEIGHT * family_swapped.score) * SWAPPED_FACTOR
+        given_swapped, given_swapped_reason = _given(asked.given, recorded.family, "given name")
+        family_swapped, family_swapped_reason = _family(asked.family, recorded.given, "family name")
+        swapped = (GIVEN_WEIGHT * given_swapped + FAMILY_WEIGHT * family_swapped) * SWAPPED_FACTOR
         if swapped > direct:
             reasons = ["given and family names swapped"]
             reasons += [
                 reason
-                for reason in (given_swapped.reason, family_swapped.reason)
+                for reason in (given_swapped_reason, family_swapped_reason)
                 if reason and not reason.endswith(" matches")
             ]
             result = NameMatch(swapped, tuple(reasons))
@@ -397,6 +389,10 @@ def rank_one(
     return Ranked(candidate.nominal_id, score, reasons, name_score)
 
 
+def _order(item: Ranked) -> tuple[float, int]:
+    return (-item.score, item.nominal_id)
+
+
 class Ranking:
     """The candidates of one search, scored as they arrive (a search gathers them in tiers): each
     distinct name is compared once, each person scored once."""
@@ -431,7 +427,11 @@ class Ranking:
             self.scored[candidate.nominal_id] = rank_one(self.query, candidate, self.memo, self.dates)
 
     def best(self, limit: int | None = None) -> list[Ranked]:
-        ordered = sorted(self.scored.values(), key=lambda item: (-item.score, item.nominal_id))
+        if limit is not None and limit <= 1:
+            # Asked after every tier: the leader alone needs no sort.
+            leader = min(self.scored.values(), key=_order, default=None)
+            return [] if leader is None or limit < 1 else [leader]
+        ordered = sorted(self.scored.values(), key=_order)
         return ordered if limit is None else ordered[:limit]
 
     def __len__(self) -> int:
