@@ -172,3 +172,29 @@ def test_initials_both_ways(handler: User, crowd: None) -> None:
     assert _top(_search(handler, "James Pemberton", "1977-07-07"), recorded_by_initial)
     results = _search(handler, "J Pemberton")
     assert {full.pk, recorded_by_initial.pk} <= {result.nominal_id for result in results[:2]}
+
+
+def test_what_the_ranking_remembers_is_out_of_the_garbage_collectors_sight(
+    handler: User, crowd: None
+) -> None:
+    """A web process remembers hundreds of thousands of comparisons between searches. If what it
+    remembers were objects the garbage collector tracks, every full collection would walk them
+    all, and searches caught behind it would wait hundreds of milliseconds (ADR 6)."""
+    import gc
+    from datetime import date
+
+    from iops.people.matching import dates, normalise, scoring
+
+    _search(handler, "Bill Smyth", "1980-02-01")  # warms every cache the ranking uses
+    remembered = [
+        scoring.compare_words("bill", "william"),
+        scoring.compare_words("smyth", "smith"),
+        scoring._given(("bill",), ("william",)),
+        scoring._family(("smyth",), ("smith",)),
+        normalise._decode("william|smith"),
+        dates._compare(date(1980, 2, 1), None, None, date(1980, 1, 2)),
+    ]
+    # A tuple of tuples may need a second look: the collector lets go of it once its parts are let go.
+    gc.collect()
+    gc.collect()
+    assert [gc.is_tracked(item) for item in remembered] == [False] * len(remembered)
