@@ -1,7 +1,8 @@
 """The API instance: authentication, error bodies, and the routers of every app.
 
 Every error leaves as ``{"code", "message", "field"}`` with a 4xx status: domain errors from
-services, validation errors from ninja (the first failing field named), 401 and 404.
+services, validation errors from ninja (the first failing field named), 401 and 404. Bodies and
+query strings are read by ``parser.RefusingNulParser``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from iops.api.auth import AUTH
+from iops.api.parser import RefusingNulParser
 from iops.platform.errors import DomainError
 
 api = NinjaAPI(
@@ -24,6 +26,7 @@ api = NinjaAPI(
     '`{"code", "message", "field"}` with a 4xx status.',
     auth=AUTH,
     urls_namespace="api",
+    parser=RefusingNulParser(),
 )
 
 
@@ -80,6 +83,10 @@ def on_not_found(request: HttpRequest, error: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    if isinstance(error.__cause__, DomainError):
+        # ninja wraps whatever its body parser raises in "Cannot parse request body"; a field error
+        # from ours (a NUL character, parser.py) keeps its field and message.
+        return on_domain_error(request, error.__cause__)
     return error_body(api, request, error.status_code, "error", str(error), None)
 
 
