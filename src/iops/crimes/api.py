@@ -25,6 +25,7 @@ from iops.crimes.models import Crime, InvestigationAction
 from iops.geo.models import Address
 from iops.incidents.models import Incident
 from iops.people.models import Nominal
+from iops.platform.api_types import Moment
 from iops.platform.errors import ValidationFailed
 
 router = Router(tags=["crimes"])
@@ -66,10 +67,10 @@ def _crime(request: HttpRequest, crime_id: int, purpose: str) -> Crime:
 
 class CrimeIn(Schema):
     offence_code: str
-    committed_from: datetime
-    committed_to: datetime | None = None
+    committed_from: Moment
+    committed_to: Moment | None = None
     incident_ids: list[int] = []
-    reported_at: datetime | None = None
+    reported_at: Moment | None = None
     victims: list[int] = []
     suspects: list[int] = []
     offenders: list[int] = []
@@ -319,7 +320,7 @@ def reclassify(request: HttpRequest, crime_id: int, payload: ClassificationIn) -
 
 class OutcomeIn(Schema):
     outcome_type: int
-    outcome_at: datetime | None = None
+    outcome_at: Moment | None = None
     reason: str = ""
 
 
@@ -392,7 +393,7 @@ def allocate(request: HttpRequest, crime_id: int, payload: AllocationIn) -> Any:
 
 class ActionIn(Schema):
     description: str
-    due_at: datetime
+    due_at: Moment
     owner_id: int | None = None
 
 

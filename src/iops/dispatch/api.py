@@ -23,6 +23,7 @@ from iops.dispatch import figures, selectors, services
 from iops.dispatch.events import BOARD_TOPICS
 from iops.dispatch.models import Assignment, Unit
 from iops.dispatch.recommend import Recommendation
+from iops.platform.api_types import Moment
 from iops.platform.errors import ValidationFailed
 from iops.platform.sse import event_stream
 
@@ -139,13 +140,13 @@ class BoardOut(Schema):
 class StatusIn(Schema):
     status: str
     note: str = ""
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 class PositionIn(Schema):
     latitude: float
     longitude: float
-    at: datetime | None = None
+    at: Moment | None = None
 
 
 class AssignmentIn(Schema):
@@ -450,8 +451,8 @@ async def dispatch_events(request: HttpRequest, query: Query[EventsQuery]) -> Ht
 
 
 class FigureQuery(Schema):
-    start: date | datetime | None = None
-    end: date | datetime | None = None
+    start: date | Moment | None = None
+    end: date | Moment | None = None
     bucket: str = "hour"
 
 

@@ -23,6 +23,7 @@ from iops.geo.models import Address
 from iops.incidents import access, codes, selectors, services
 from iops.incidents.models import Call, Incident
 from iops.incidents.presenters import attendance_clock
+from iops.platform.api_types import Moment
 from iops.platform.errors import ValidationFailed
 
 router = Router(tags=["incidents"])
@@ -43,10 +44,10 @@ class Located(Schema):
 
 class CallIn(Located):
     channel: str = Field(description="999, 101, online, alarm, partner or walk_in")
-    connected_at: datetime | None = Field(
+    connected_at: Moment | None = Field(
         None, description="When the call reached the control room (from the telephone system)"
     )
-    answered_at: datetime | None = Field(
+    answered_at: Moment | None = Field(
         None, description="When a person answered; defaults to now when connected_at is not given"
     )
     caller_name: str = ""

@@ -25,6 +25,7 @@ from django.conf import settings
 from iops.incidents import codes
 from iops.incidents.choices import Channel, IncidentStatus, LocationSource
 from iops.incidents.models import Call, Incident
+from iops.platform.api_types import sane_moment
 from iops.platform.errors import ValidationFailed
 
 EIDO_VERSION = "1.0"
@@ -506,7 +507,12 @@ def _timestamp(parent: dict[str, Any], key: str, path: str, *, required: bool = 
         raise _fail(f"{path}{key}", f"{text[:40]!r} is not an ISO 8601 date and time") from None
     if moment.tzinfo is None:
         raise _fail(f"{path}{key}", "must give its time zone (e.g. Z or +01:00)")
-    return moment
+    try:
+        return sane_moment(moment)
+    except ValueError:
+        raise _fail(
+            f"{path}{key}", "must fall between 1900 and 2100, with a time zone within 14 hours of UTC"
+        ) from None
 
 
 def _reference(value: Any, path: str) -> str:

@@ -53,6 +53,8 @@ HIGH_RISK_QUALIFIERS = {"DOMESTIC", "CHILD", "VULN-ADULT", "FIREARMS", "KNIFE", 
 # How qualifiers appear as duty tags (dashboards filter on these).
 QUALIFIER_TAGS = {"DOMESTIC": "domestic_abuse", "CHILD": "child_protection", "VULN-ADULT": "vulnerable_adult"}
 MAX_TEXT = 20_000
+# The largest radius an AML message can carry (seven digits of metres), and so the largest we keep.
+MAX_RADIUS_M = 9_999_999
 T = TypeVar("T")
 
 
@@ -133,6 +135,11 @@ def resolve_place(
             raise ValidationFailed(f"Longitude {longitude} is out of range -180..180.", field="longitude")
         if radius_m is not None and radius_m < 0:
             raise ValidationFailed("The radius cannot be negative.", field="radius_m")
+        if radius_m is not None and radius_m > MAX_RADIUS_M:
+            raise ValidationFailed(
+                f"The radius must be at most {MAX_RADIUS_M:,} metres (as an AML message allows).",
+                field="radius_m",
+            )
         chosen = source if source in LocationSource.values else LocationSource.MAP
         return Place(chosen, latitude, longitude, radius_m, None, text)
     if text:

@@ -415,3 +415,24 @@ def test_a_call_without_a_connection_time_is_answered_now_and_its_answer_time_un
     assert body["connection_measured"] is False
     assert body["answer_seconds"] is None
     assert body["answered_at"] == body["connected_at"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("connected_at", "0001-01-01T00:00:00+05:00", "between 1900 and 2100"),
+        ("connected_at", "2026-01-01T10:00:00-20:02", "within 14 hours of UTC"),
+        ("answered_at", "2026-01-01T10:00:00+15:00", "within 14 hours of UTC"),
+        ("radius_m", 3_000_000_000, "at most 9,999,999 metres"),
+    ],
+)
+def test_a_call_with_a_time_or_radius_no_record_can_hold_is_refused_at_its_field(
+    client, field: str, value: Any, message: str
+) -> None:
+    # Each of these used to be accepted and then either refused by PostgreSQL (a 500) or, for a
+    # time before year 1 in UTC, stored so that every later read of the call failed.
+    body = {"channel": "999", "latitude": 53.48, "longitude": -2.24, field: value}
+    response = post(client, "/api/v1/calls", body)
+    assert response.status_code in (400, 422), response.content
+    assert response.json()["field"] == field and message in response.json()["message"]
+    assert not Call.objects.exists()

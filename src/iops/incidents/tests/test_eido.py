@@ -235,6 +235,11 @@ def test_another_agencys_eido_is_read_by_its_registry_type(handler) -> None:
             lambda doc: doc["callComponent"][0].update(callStartTimestamp="2026-01-01T10:00:00"),
             "callComponent[0].callStartTimestamp",
         ),
+        (
+            # Before year 1 once in UTC: stored, it could never be read back.
+            lambda doc: doc["callComponent"][0].update(callStartTimestamp="0001-01-01T00:00:00+05:00"),
+            "callComponent[0].callStartTimestamp",
+        ),
         (lambda doc: doc.update(notesComponent="a note"), "notesComponent"),
         (
             lambda doc: doc["notesComponent"][0].pop("notesActionComments"),
