@@ -57,7 +57,7 @@ from iops.people.models import (
     Weapon,
 )
 from iops.people.search import RECORD_DUPLICATE, IndexRecord, entry_rows, index_nominals, likely_duplicates
-from iops.platform.errors import Conflict, ValidationFailed
+from iops.platform.errors import Conflict, ValidationFailed, check_lengths
 from iops.platform.events import publish
 from iops.platform.models import default_force
 
@@ -604,23 +604,32 @@ def marker_end(
 # --- objects and links ---------------------------------------------------------------------------
 
 
+# A registration mark as written: letters and digits, in groups separated by single spaces or hyphens.
+_VRM_AS_WRITTEN = re.compile(r"[^\W_]+(?:[ -][^\W_]+)*")
+
+
 def vehicle_record(
     *, acting_user: Any, vrm: str, make: str = "", model: str = "", colour: str = ""
 ) -> Vehicle:
     """The vehicle with this registration mark, recorded if new (details fill in blanks)."""
     _require(acting_user, "people.change_nominal")
     norm = identifier_text(vrm)
+    shown = " ".join(vrm.upper().split())
+    if not _VRM_AS_WRITTEN.fullmatch(shown) or len(shown) > (Vehicle._meta.get_field("vrm").max_length or 16):
+        shown = norm  # written with other marks between its letters: kept as its letters and digits
     if not 2 <= len(norm) <= 10:
         raise ValidationFailed(
             "A registration mark is 2 to 10 letters and digits, e.g. AB12 CDE.", field="vrm"
         )
+    make, model, colour = make.strip(), model.strip(), colour.strip()
+    check_lengths(Vehicle, make=make, model=model, colour=colour)
     force = default_force()
     with transaction.atomic():
         vehicle = Vehicle.objects.select_for_update().filter(force=force, vrm_norm=norm).first()
         if vehicle is None:
             vehicle = Vehicle.objects.create(
                 force=force,
-                vrm=" ".join(vrm.upper().split()),
+                vrm=shown,
                 vrm_norm=norm,
                 make=make,
                 model=model,
@@ -639,6 +648,7 @@ def phone_record(*, acting_user: Any, number: str = "", imei: str = "", descript
     norm = identifier_text(number)
     if not norm and not imei.strip():
         raise ValidationFailed("Give the phone's number or its IMEI.", field="number")
+    check_lengths(Phone, number=number.strip(), imei=imei.strip(), description=description.strip())
     force = default_force()
     with transaction.atomic():
         phone = Phone.objects.filter(force=force, number_norm=norm).first() if norm else None
@@ -657,6 +667,7 @@ def weapon_record(*, acting_user: Any, kind: str, description: str = "", serial_
     _require(acting_user, "people.change_nominal")
     if kind not in WeaponKind.values:
         raise ValidationFailed(f"Unknown kind of weapon '{kind}'.", field="kind")
+    check_lengths(Weapon, description=description.strip(), serial_number=serial_number.strip())
     return Weapon.objects.create(
         kind=kind, description=description.strip(), serial_number=serial_number.strip()
     )
@@ -666,6 +677,7 @@ def property_record(*, acting_user: Any, description: str, serial_number: str = 
     _require(acting_user, "people.change_nominal")
     if not description.strip():
         raise ValidationFailed("Describe the property.", field="description")
+    check_lengths(PropertyItem, serial_number=serial_number.strip())
     return PropertyItem.objects.create(
         description=description.strip()[:400], serial_number=serial_number.strip()
     )

@@ -6,6 +6,8 @@ blame, the ``field`` it concerns, so a form can put the message next to the righ
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A request the domain refuses. Subclasses set ``code`` and ``status``."""
@@ -59,3 +61,15 @@ class PurposeRequired(ValidationFailed):
         self, message: str = "Give a purpose for this search or view: it is recorded in the access log."
     ) -> None:
         super().__init__(message, field="purpose")
+
+
+def check_lengths(model: type[Any], /, **values: str) -> None:
+    """Refuse, as a field error, any text longer than its column on ``model`` holds.
+
+    A column's limit is otherwise found by PostgreSQL, mid-write, as an error no user can act on.
+    """
+    for name, value in values.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if limit is not None and value is not None and len(value) > limit:
+            label = str(model._meta.get_field(name).verbose_name)
+            raise ValidationFailed(f"Keep the {label} to {limit} characters or fewer.", field=name)

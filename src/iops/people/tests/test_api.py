@@ -236,6 +236,29 @@ def test_link_a_vehicle_and_find_the_person_by_part_of_its_registration(investig
     assert bad.status_code == 400 and bad.json()["field"] == "vrm"
 
 
+def test_a_vehicle_with_text_longer_than_its_record_holds_is_a_field_error_not_a_500(
+    investigator: User,
+) -> None:
+    # Both were accepted and then refused by PostgreSQL (value too long): found by schemathesis.
+    from iops.people.models import Vehicle
+
+    target = person("Ray", "Dunne")
+    headers = bearer(investigator)
+
+    def link(payload: dict[str, str]) -> Any:
+        return Client().post(
+            f"/api/v1/people/{target.pk}/vehicles", payload, content_type="application/json", **headers
+        )
+
+    too_long = link({"vrm": "YD21 KXP", "model": "M" * 61})
+    assert too_long.status_code == 400 and too_long.json()["field"] == "model"
+    assert "60 characters" in too_long.json()["message"] and not Vehicle.objects.exists()
+    # Marks between the letters and digits of a registration are not kept; the registration is.
+    marked = link({"vrm": "YD21.`KXP&&&&&&&&&&&&&&&&"})
+    assert marked.status_code == 201
+    assert Vehicle.objects.get().vrm == "YD21KXP"
+
+
 @pytest.mark.parametrize(
     ("payload", "given", "family"),
     [
