@@ -614,13 +614,14 @@ def vehicle_record(
     """The vehicle with this registration mark, recorded if new (details fill in blanks)."""
     _require(acting_user, "people.change_nominal")
     norm = identifier_text(vrm)
-    shown = " ".join(vrm.upper().split())
-    if not _VRM_AS_WRITTEN.fullmatch(shown) or len(shown) > (Vehicle._meta.get_field("vrm").max_length or 16):
-        shown = norm  # written with other marks between its letters: kept as its letters and digits
     if not 2 <= len(norm) <= 10:
         raise ValidationFailed(
             "A registration mark is 2 to 10 letters and digits, e.g. AB12 CDE.", field="vrm"
         )
+    shown = " ".join(vrm.upper().split())
+    if not _VRM_AS_WRITTEN.fullmatch(shown) or len(shown) > len(norm) + 3:
+        # Written with other marks, or spaced out letter by letter: kept as its letters and digits.
+        shown = norm
     make, model, colour = make.strip(), model.strip(), colour.strip()
     check_lengths(Vehicle, make=make, model=model, colour=colour)
     force = default_force()
